@@ -1,0 +1,652 @@
+//! Typed, checked parameters: the only way into the model (docs/model.md §2, §9).
+//!
+//! `ParamSpec` is a plain description with public fields; `Params::new` checks every invariant
+//! once (ranges of every scalar, through the same path table that events use, plus structural
+//! rules) and nothing downstream checks again. Knows nothing of files or TOML.
+
+use super::expr::Expr;
+use super::target::{Op, Target};
+use super::types::{Domain, Kind, N_DOMAINS, N_KINDS, PowerId};
+use std::fmt;
+use std::ops::Deref;
+
+/// A great power courting the focal state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PowerParams {
+    /// Short identifier used in paths and outputs (e.g. `EU`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Colour used in every plot, RGB.
+    pub color: [u8; 3],
+    /// Yearly budget `B_p` for the budgeted kinds, % of the state's GDP.
+    pub budget: f64,
+    /// Per kind: share of the budget for budgeted kinds; the trade level (% of GDP) for
+    /// `trade`; the intensity in [0, 1] for `sovereignty_support` and `accession`.
+    pub mix: [f64; N_KINDS],
+    /// Closeness `x*_p` the power aims for.
+    pub target: f64,
+    /// Responsiveness `φ_p` of its instruments to a gap from the target.
+    pub responsiveness: f64,
+    /// Response `χ_p` of its instruments to the state's closeness to its rivals.
+    pub rivalry_response: f64,
+    /// Capacity `β_p` to compensate the state for sanctions by its rivals (sanction busting).
+    pub buster: f64,
+    /// Sensitivity `β_p` of the media's image of the power to its visible aid.
+    pub media_sensitivity: f64,
+}
+
+/// Properties of one instrument kind (a row of the instrument table).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindParams {
+    /// How the kind feeds each domain (`M[k][d]`).
+    pub domains: [f64; N_DOMAINS],
+    /// Visibility `V_k` to the public.
+    pub visibility: f64,
+    /// Scale `I0_k` of diminishing returns (unit of the kind).
+    pub scale: f64,
+    /// Yearly adjustment rate `δ_k` of the level towards its target.
+    pub adjust: f64,
+    /// Weight `w_gov[k]` of the kind in the government's valuation.
+    pub weight: f64,
+}
+
+/// The focal government's profile (docs/model.md §5.1, §5.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GovernmentParams {
+    /// Name of the focal state.
+    pub state: String,
+    /// Autonomy cost `γ_p` per power.
+    pub autonomy_cost: Vec<f64>,
+    /// Inertia `η`.
+    pub inertia: f64,
+    /// Maximum yearly move `Δmax` per power and domain.
+    pub max_move: f64,
+    /// Decision noise `σ_x`.
+    pub noise: f64,
+    /// Weight of public opinion `μ`.
+    pub opinion_weight: f64,
+    /// Multiplier of `μ` in election years.
+    pub election_multiplier: f64,
+    /// Years between regular elections (0: none).
+    pub election_period: u32,
+    /// Year of the first regular election.
+    pub first_election: i32,
+    /// Option value `ω` of keeping every door open.
+    pub option_value: f64,
+    /// The constant `e` of the option-value term.
+    pub option_offset: f64,
+    /// Weights `w_d` of the domains in aggregate closeness (sum to 1).
+    pub domain_weights: [f64; N_DOMAINS],
+    /// Value `σ_sov` of support on the sovereignty issue.
+    pub sovereignty_value: f64,
+    /// Value `V_acc` of a credible membership perspective.
+    pub accession_value: f64,
+    /// Weight `ψ` of domestic promotion of visible aid.
+    pub promotion: f64,
+    /// Smoothing width `s` of the threat hinge.
+    pub threat_smoothing: f64,
+    /// Gradient-ascent iterations per year.
+    pub ascent_iterations: u32,
+    /// Closeness per power and domain in the first year.
+    pub initial_closeness: Vec<[f64; N_DOMAINS]>,
+}
+
+/// How a threat comes to be issued.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreatParams {
+    /// Identifier used in paths and outputs.
+    pub id: String,
+    /// Power that threatens.
+    pub sender: PowerId,
+    /// Rival whose ties with the state the sender objects to.
+    pub rival: PowerId,
+    /// Domain of the red line.
+    pub domain: Domain,
+    /// Red line `τ` on closeness to the rival in the domain.
+    pub red_line: f64,
+    /// Severity `S` (utility per unit of closeness beyond the red line).
+    pub severity: f64,
+    /// Grace years `g` before imposition.
+    pub grace: u32,
+    /// True resolve `π` (probability of carrying the threat out).
+    pub resolve: f64,
+    /// The state's initial belief `π̂` in the sender's resolve.
+    pub belief: f64,
+    /// Learning rate `κ_π` of the belief.
+    pub learning: f64,
+    /// Share `δ_S` of the severity sunk as damage to relations with the sender once imposed.
+    pub damage: f64,
+    /// Chance `ℓ` per year of lifting after compliance; also the residual incentive.
+    pub lift: f64,
+    /// Logistic issue rule `ζ0, ζ1, ζ2` (yearly); `None`: only scripted issue.
+    pub issue: Option<[f64; 3]>,
+    /// First year in which the threat may be issued by the rule.
+    pub active_from: i32,
+}
+
+/// The population and its media (docs/model.md §5.4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationParams {
+    /// Number of simulated citizens `N`.
+    pub citizens: usize,
+    /// Mean identity anchor per power.
+    pub anchor_mean: Vec<f64>,
+    /// Spread (standard deviation) of anchors around their mean.
+    pub anchor_sd: f64,
+    /// Mean susceptibility `λ` (Beta distributed).
+    pub susceptibility: f64,
+    /// Concentration (α+β) of the Beta distribution of `λ`.
+    pub susceptibility_concentration: f64,
+    /// Mean confidence bound `ε`.
+    pub confidence: f64,
+    /// Half-width of the uniform spread of `ε` around its mean.
+    pub confidence_spread: f64,
+    /// Anchor drift `ε_a`.
+    pub anchor_drift: f64,
+    /// Share of citizens whose channel is pro-government media.
+    pub pro_government_share: f64,
+    /// Pull `θ_m` of media.
+    pub media_pull: f64,
+    /// Pull `θ_e` of direct experience.
+    pub experience_pull: f64,
+    /// Baseline media image `m̄` per power on pro-government channels.
+    pub media_pro_government: Vec<f64>,
+    /// Baseline media image `m̄` per power on independent channels.
+    pub media_independent: Vec<f64>,
+    /// Framing strength `φ_G` of pro-government media.
+    pub framing: f64,
+    /// Yearly persistence `d_z` of the aid signal.
+    pub aid_decay: f64,
+    /// Media backlash `β_s` against a power that sanctions the state.
+    pub sanction_backlash: f64,
+    /// Yearly chance of meeting visible aid per unit of visible signal.
+    pub experience_rate: f64,
+}
+
+/// Read-outs of simulated polls (docs/model.md §6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PollParams {
+    /// Respondents per simulated poll.
+    pub respondents: usize,
+    /// Sharpness `β` of the "greatest friend" choice.
+    pub sharpness: f64,
+    /// Utility `u0` of answering "none".
+    pub outside: f64,
+    /// Sharpness of the "who helped most" choice.
+    pub aid_sharpness: f64,
+    /// Utility of answering "nobody" to "who helped most".
+    pub aid_outside: f64,
+    /// Noise of the "positive influence" read-out.
+    pub noise: f64,
+    /// Affinity to the membership power above which a respondent votes for membership.
+    pub membership_threshold: f64,
+}
+
+/// Who or what a foreign-policy declaration is aimed at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AgendaTarget {
+    /// A declared power.
+    Power(PowerId),
+    /// Third countries, to which the state is no closer than `other_closeness`.
+    Other,
+}
+
+/// Composition of the EU's foreign-policy agenda from a year on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgendaYear {
+    /// First year this composition applies.
+    pub year: i32,
+    /// Shares of declarations per target (sum to 1).
+    pub shares: Vec<(AgendaTarget, f64)>,
+}
+
+/// The alignment rate with a power's foreign-policy declarations (docs/model.md §6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlignmentParams {
+    /// The power whose declarations the state may join (the EU).
+    pub with: PowerId,
+    /// Intercept `κ0` of the logistic read-out.
+    pub kappa0: f64,
+    /// Slope `κ1`.
+    pub kappa1: f64,
+    /// Diplomatic closeness of the state to "other" targets.
+    pub other_closeness: f64,
+    /// Agenda composition by year (sorted by year; the latest year not after `t` applies).
+    pub agenda: Vec<AgendaYear>,
+}
+
+/// What an event or rule does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Change a parameter by path.
+    Param { target: Target, op: Op },
+    /// Issue a threat now.
+    StartThreat(usize),
+    /// A one-off delivery: adds to a power's instrument level this year.
+    Deliver { power: PowerId, kind: Kind, amount: f64 },
+    /// A share of citizens has a direct experience (+1 or -1) with a power.
+    Experience { power: PowerId, share: f64, sign: f64 },
+    /// A snap election this year.
+    SnapElection,
+}
+
+/// An event scripted for a year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptedEvent {
+    /// Name used in the event log.
+    pub name: String,
+    /// Year it happens.
+    pub year: i32,
+    /// What it does.
+    pub effects: Vec<Effect>,
+}
+
+/// An event that fires at random.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RandomEvent {
+    /// Name used in the event log.
+    pub name: String,
+    /// Chance per year.
+    pub probability: f64,
+    /// First year it may fire.
+    pub from: i32,
+    /// Last year it may fire.
+    pub until: i32,
+    /// What it does.
+    pub effects: Vec<Effect>,
+}
+
+/// A rule: when the condition holds on last year's state, apply the effects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// Name used in the event log.
+    pub name: String,
+    /// Condition over the state's observables.
+    pub condition: Expr,
+    /// Fire only the first time the condition holds (else every year it holds).
+    pub once: bool,
+    /// What it does.
+    pub effects: Vec<Effect>,
+}
+
+/// Everything a run needs, unchecked. Turn it into `Params` with `Params::new`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamSpec {
+    /// First simulated year.
+    pub start: i32,
+    /// Last simulated year (inclusive).
+    pub end: i32,
+    /// The powers (2 to 8).
+    pub powers: Vec<PowerParams>,
+    /// The instrument table, one row per kind.
+    pub kinds: [KindParams; N_KINDS],
+    /// Rivalry `ρ[p][q][d]`, symmetric with a zero diagonal; indexed `p * n + q`.
+    pub rivalry: Vec<[f64; N_DOMAINS]>,
+    /// The focal government.
+    pub government: GovernmentParams,
+    /// The power offering membership, if any.
+    pub accession_power: Option<PowerId>,
+    /// Credibility `c_t` of the membership perspective.
+    pub credibility: f64,
+    /// Threats (red lines) that may be issued.
+    pub threats: Vec<ThreatParams>,
+    /// Citizens and media.
+    pub population: PopulationParams,
+    /// Poll read-outs.
+    pub polls: PollParams,
+    /// Alignment-rate read-out.
+    pub alignment: AlignmentParams,
+    /// Scripted events.
+    pub events: Vec<ScriptedEvent>,
+    /// Random events.
+    pub random_events: Vec<RandomEvent>,
+    /// Scenario rules.
+    pub rules: Vec<Rule>,
+}
+
+/// Why a `ParamSpec` was refused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamError {
+    /// Path of the offending parameter (as in scenario paths).
+    pub path: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> ParamError {
+    ParamError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// Checked parameters. Derefs to the `ParamSpec` for reading.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params(ParamSpec);
+
+impl Deref for Params {
+    type Target = ParamSpec;
+    fn deref(&self) -> &ParamSpec {
+        &self.0
+    }
+}
+
+impl Params {
+    /// Checks every invariant and returns checked parameters, or the first violation.
+    pub fn new(spec: ParamSpec) -> Result<Params, ParamError> {
+        check_structure(&spec)?;
+        for target in Target::all(&spec) {
+            let value = target.get(&spec);
+            let (lo, hi) = target.range();
+            if !value.is_finite() || value < lo || value > hi {
+                return Err(err(
+                    target.path(&spec),
+                    format!("{value} is out of range: allowed {}", range_text(lo, hi)),
+                ));
+            }
+        }
+        check_sums(&spec)?;
+        Ok(Params(spec))
+    }
+
+    /// The unchecked description (for editing a copy).
+    pub fn spec(&self) -> &ParamSpec {
+        &self.0
+    }
+
+    /// A copy with one parameter changed, checked again.
+    pub fn with(&self, target: &Target, value: f64) -> Result<Params, ParamError> {
+        let mut spec = self.0.clone();
+        target.set(&mut spec, value);
+        Params::new(spec)
+    }
+
+    /// Number of powers.
+    pub fn n_powers(&self) -> usize {
+        self.0.powers.len()
+    }
+
+    /// Number of simulated years.
+    pub fn n_years(&self) -> usize {
+        (self.0.end - self.0.start + 1) as usize
+    }
+
+    /// Index of a power by id.
+    pub fn power_index(&self, id: &str) -> Option<PowerId> {
+        self.0.powers.iter().position(|p| p.id == id)
+    }
+}
+
+impl ParamSpec {
+    /// Rivalry between two powers in one domain.
+    pub fn rivalry_of(&self, p: PowerId, q: PowerId, d: usize) -> f64 {
+        self.rivalry[p * self.powers.len() + q][d]
+    }
+
+    /// Sets rivalry symmetrically.
+    pub fn set_rivalry(&mut self, p: PowerId, q: PowerId, d: usize, value: f64) {
+        let n = self.powers.len();
+        self.rivalry[p * n + q][d] = value;
+        self.rivalry[q * n + p][d] = value;
+    }
+}
+
+/// Text of an allowed range for error messages.
+pub fn range_text(lo: f64, hi: f64) -> String {
+    match (lo.is_finite(), hi.is_finite()) {
+        (true, true) => format!("{lo} to {hi}"),
+        (true, false) => format!("at least {lo}"),
+        (false, true) => format!("at most {hi}"),
+        (false, false) => "any finite number".to_string(),
+    }
+}
+
+fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
+    let n = s.powers.len();
+    if !(2..=8).contains(&n) {
+        return Err(err(
+            "powers",
+            format!("{n} powers declared: allowed 2 to 8"),
+        ));
+    }
+    if s.end < s.start {
+        return Err(err(
+            "years",
+            format!(
+                "end year {} is before start year {}: years must run forward",
+                s.end, s.start
+            ),
+        ));
+    }
+    if s.end - s.start > 500 {
+        return Err(err(
+            "years",
+            format!("{} years requested: allowed at most 500", s.end - s.start + 1),
+        ));
+    }
+    for (i, p) in s.powers.iter().enumerate() {
+        if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(err(
+                format!("powers.{}", p.id),
+                "a power id must be letters, digits or '_'",
+            ));
+        }
+        if s.powers[..i].iter().any(|q| q.id == p.id) {
+            return Err(err(format!("powers.{}", p.id), "declared twice"));
+        }
+    }
+    let per_power = |path: &str, len: usize| -> Result<(), ParamError> {
+        if len != n {
+            Err(err(
+                path.to_string(),
+                format!("has {len} entries, one per power is needed ({n})"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    per_power("government.autonomy_cost", s.government.autonomy_cost.len())?;
+    per_power(
+        "government.initial_closeness",
+        s.government.initial_closeness.len(),
+    )?;
+    per_power("population.anchor_mean", s.population.anchor_mean.len())?;
+    per_power(
+        "population.media_pro_government",
+        s.population.media_pro_government.len(),
+    )?;
+    per_power(
+        "population.media_independent",
+        s.population.media_independent.len(),
+    )?;
+    if s.rivalry.len() != n * n {
+        return Err(err("rivalry", format!("needs {} entries", n * n)));
+    }
+    for p in 0..n {
+        for q in 0..n {
+            for d in 0..N_DOMAINS {
+                let a = s.rivalry[p * n + q][d];
+                let b = s.rivalry[q * n + p][d];
+                if p == q && a != 0.0 {
+                    return Err(err("rivalry", "a power has no rivalry with itself"));
+                }
+                if (a - b).abs() > 1e-12 {
+                    return Err(err(
+                        format!("rivalry.{}-{}", s.powers[p].id, s.powers[q].id),
+                        "rivalry must be symmetric",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(a) = s.accession_power
+        && a >= n
+    {
+        return Err(err("accession.power", "unknown power"));
+    }
+    if s.alignment.with >= n {
+        return Err(err("alignment.with", "unknown power"));
+    }
+    if s.population.citizens == 0 || s.population.citizens > 1_000_000 {
+        return Err(err(
+            "population.citizens",
+            format!(
+                "{} citizens: allowed 1 to 1000000",
+                s.population.citizens
+            ),
+        ));
+    }
+    if s.polls.respondents == 0 || s.polls.respondents > 1_000_000 {
+        return Err(err(
+            "polls.respondents",
+            format!("{}: allowed 1 to 1000000", s.polls.respondents),
+        ));
+    }
+    if s.government.ascent_iterations == 0 || s.government.ascent_iterations > 10_000 {
+        return Err(err(
+            "government.ascent_iterations",
+            "allowed 1 to 10000",
+        ));
+    }
+    for (i, t) in s.threats.iter().enumerate() {
+        if t.sender >= n || t.rival >= n {
+            return Err(err(format!("threats.{}", t.id), "unknown power"));
+        }
+        if t.sender == t.rival {
+            return Err(err(
+                format!("threats.{}", t.id),
+                "sender and rival must differ",
+            ));
+        }
+        if s.threats[..i].iter().any(|u| u.id == t.id) {
+            return Err(err(format!("threats.{}", t.id), "declared twice"));
+        }
+    }
+    let mut last = i32::MIN;
+    for a in &s.alignment.agenda {
+        if a.year < last {
+            return Err(err("alignment.agenda", "years must be in increasing order"));
+        }
+        last = a.year;
+        for (t, _) in &a.shares {
+            if let AgendaTarget::Power(p) = t
+                && *p >= n
+            {
+                return Err(err("alignment.agenda", "unknown power"));
+            }
+        }
+    }
+    let check_effects = |path: &str, effects: &[Effect]| -> Result<(), ParamError> {
+        for e in effects {
+            match e {
+                Effect::StartThreat(h) if *h >= s.threats.len() => {
+                    return Err(err(path.to_string(), "unknown threat"));
+                }
+                Effect::Deliver { power, amount, .. } => {
+                    if *power >= n {
+                        return Err(err(path.to_string(), "unknown power"));
+                    }
+                    if !amount.is_finite() || *amount < 0.0 {
+                        return Err(err(
+                            path.to_string(),
+                            format!("delivery amount {amount}: allowed at least 0"),
+                        ));
+                    }
+                }
+                Effect::Experience { power, share, sign } => {
+                    if *power >= n {
+                        return Err(err(path.to_string(), "unknown power"));
+                    }
+                    if !(0.0..=1.0).contains(share) {
+                        return Err(err(
+                            path.to_string(),
+                            format!("experience share {share}: allowed 0 to 1"),
+                        ));
+                    }
+                    if !(-1.0..=1.0).contains(sign) {
+                        return Err(err(
+                            path.to_string(),
+                            format!("experience sign {sign}: allowed -1 to 1"),
+                        ));
+                    }
+                }
+                Effect::Param { op, .. } => {
+                    if let Op::Ramp { years, .. } = op
+                        && *years == 0
+                    {
+                        return Err(err(path.to_string(), "a ramp needs at least 1 year"));
+                    }
+                    if !op.value().is_finite() {
+                        return Err(err(path.to_string(), "effect value must be finite"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    };
+    for e in &s.events {
+        check_effects(&format!("events.{}", e.name), &e.effects)?;
+    }
+    for e in &s.random_events {
+        if !(0.0..=1.0).contains(&e.probability) {
+            return Err(err(
+                format!("random_events.{}.probability", e.name),
+                format!("{}: allowed 0 to 1", e.probability),
+            ));
+        }
+        check_effects(&format!("random_events.{}", e.name), &e.effects)?;
+    }
+    for r in &s.rules {
+        check_effects(&format!("rules.{}", r.name), &r.effects)?;
+    }
+    Ok(())
+}
+
+fn check_sums(s: &ParamSpec) -> Result<(), ParamError> {
+    let w: f64 = s.government.domain_weights.iter().sum();
+    if (w - 1.0).abs() > 1e-6 {
+        return Err(err(
+            "government.domain_weights",
+            format!("sum to {w}: they must sum to 1"),
+        ));
+    }
+    for p in &s.powers {
+        let share: f64 = Kind::ALL
+            .iter()
+            .filter(|k| k.is_budgeted())
+            .map(|k| p.mix[k.index()])
+            .sum();
+        if share > 1.0 + 1e-6 {
+            return Err(err(
+                format!("powers.{}.mix", p.id),
+                format!("budget shares sum to {share}: allowed at most 1"),
+            ));
+        }
+    }
+    for a in &s.alignment.agenda {
+        let total: f64 = a.shares.iter().map(|(_, v)| v).sum();
+        if (total - 1.0).abs() > 1e-6 {
+            return Err(err(
+                format!("alignment.agenda.{}", a.year),
+                format!("shares sum to {total}: they must sum to 1"),
+            ));
+        }
+        if a.shares.iter().any(|(_, v)| !(0.0..=1.0).contains(v)) {
+            return Err(err(
+                format!("alignment.agenda.{}", a.year),
+                "each share must be between 0 and 1",
+            ));
+        }
+    }
+    Ok(())
+}

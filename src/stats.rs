@@ -1,0 +1,110 @@
+//! Summary statistics of ensembles: quantiles and means per year. Pure functions and plain
+//! data; knows nothing of files or plots.
+
+use std::collections::BTreeMap;
+
+/// Mean and quantiles of one measure in one year across the runs of an ensemble.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Quantiles {
+    /// Mean over runs.
+    pub mean: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// Identifies one summarised series: a measure, optionally for one power and one domain.
+/// Empty strings stand for "not applicable".
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesKey {
+    /// Measure name, e.g. `closeness`, `poll_friend`, `instrument.loans`, `leeway`.
+    pub measure: String,
+    /// Power id, `none` for the outside option of polls, or empty.
+    pub power: String,
+    /// Domain name, or empty for aggregates.
+    pub domain: String,
+}
+
+impl SeriesKey {
+    /// A key from its three parts.
+    pub fn new(measure: &str, power: &str, domain: &str) -> SeriesKey {
+        SeriesKey {
+            measure: measure.to_string(),
+            power: power.to_string(),
+            domain: domain.to_string(),
+        }
+    }
+}
+
+/// Ensemble summary: for each series, one `Quantiles` per year of `years`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Summary {
+    /// The simulated years, in order.
+    pub years: Vec<i32>,
+    /// Number of runs summarised.
+    pub runs: usize,
+    /// Series by key; each vector has one entry per year.
+    pub series: BTreeMap<SeriesKey, Vec<Quantiles>>,
+}
+
+impl Summary {
+    /// The series of a measure for a power and domain (empty strings for none).
+    pub fn get(&self, measure: &str, power: &str, domain: &str) -> Option<&[Quantiles]> {
+        self.series
+            .get(&SeriesKey::new(measure, power, domain))
+            .map(Vec::as_slice)
+    }
+}
+
+/// Linear-interpolation quantile (type 7, as R and NumPy default) of sorted data.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Mean and quantiles of a sample (sorts it in place).
+pub fn summarize(values: &mut [f64]) -> Quantiles {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mean = if n == 0 {
+        f64::NAN
+    } else {
+        values.iter().sum::<f64>() / n as f64
+    };
+    Quantiles {
+        mean,
+        p5: quantile_sorted(values, 0.05),
+        p25: quantile_sorted(values, 0.25),
+        p50: quantile_sorted(values, 0.50),
+        p75: quantile_sorted(values, 0.75),
+        p95: quantile_sorted(values, 0.95),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_of_one_to_five() {
+        let mut v = vec![5.0, 1.0, 4.0, 2.0, 3.0];
+        let q = summarize(&mut v);
+        assert!((q.mean - 3.0).abs() < 1e-12);
+        assert!((q.p50 - 3.0).abs() < 1e-12);
+        assert!((q.p25 - 2.0).abs() < 1e-12);
+        assert!((q.p5 - 1.2).abs() < 1e-12);
+        assert!((q.p95 - 4.8).abs() < 1e-12);
+    }
+}
