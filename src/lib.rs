@@ -2,4 +2,5 @@
 //! powers. See `docs/model.md` for the model.
 
 pub mod model;
+pub mod plot;
 pub mod stats;

@@ -41,7 +41,7 @@ pub fn neutral_power(id: &str) -> PowerParams {
         responsiveness: 1.0,
         rivalry_response: 0.0,
         buster: 0.0,
-        media_sensitivity: 1.0,
+        media_sensitivity: 0.1,
     }
 }
 
@@ -77,7 +77,7 @@ pub fn serbia() -> ParamSpec {
             responsiveness: 1.0,
             rivalry_response: 0.5,
             buster: 0.2,
-            media_sensitivity: 1.0,
+            media_sensitivity: 0.1,
         },
         PowerParams {
             id: "US".into(),
@@ -96,7 +96,7 @@ pub fn serbia() -> ParamSpec {
             responsiveness: 1.0,
             rivalry_response: 0.5,
             buster: 0.1,
-            media_sensitivity: 1.0,
+            media_sensitivity: 0.1,
         },
         PowerParams {
             id: "RU".into(),
@@ -116,7 +116,7 @@ pub fn serbia() -> ParamSpec {
             responsiveness: 1.0,
             rivalry_response: 0.5,
             buster: 0.2,
-            media_sensitivity: 1.0,
+            media_sensitivity: 0.1,
         },
         PowerParams {
             id: "CN".into(),
@@ -136,7 +136,7 @@ pub fn serbia() -> ParamSpec {
             responsiveness: 1.0,
             rivalry_response: 0.5,
             buster: 0.5,
-            media_sensitivity: 1.0,
+            media_sensitivity: 0.1,
         },
     ];
     let n = powers.len();
@@ -169,6 +169,7 @@ pub fn serbia() -> ParamSpec {
                 [0.4, 0.4, 0.1, 0.6],
                 [0.5, 0.3, 0.6, 0.5],
             ],
+            structural_ties: true,
         },
         accession_power: Some(0),
         credibility: 0.45,
@@ -220,15 +221,19 @@ pub fn serbia() -> ParamSpec {
         rules: Vec::new(),
         powers,
     };
-    // Rivalry around 2024 (docs/model.md §9): EU–US complementary; US–China strongest in
-    // technology; West–Russia strongest in security; Russia–China partners.
+    // Rivalry around 2024 (docs/model.md §9, §5.1): EU–US and Russia–China complementary;
+    // US–China strongest in technology; West–Russia strongest in security and diplomacy.
+    // Levels are set so that every domain still has a little leeway in 2024 (the smallest
+    // eigenvalue, not a pairwise threshold, decides: two blocs roughly double the effective
+    // rivalry), with security and diplomacy closest to the edge.
     let (eu, us, ru, cn) = (0, 1, 2, 3);
+    // Domains: economy, security, technology, diplomacy.
     let pairs: [(usize, usize, [f64; N_DOMAINS]); 6] = [
         (eu, us, [-0.3, -0.3, -0.3, -0.3]),
-        (us, cn, [0.75, 0.5, 1.5, 0.75]),
-        (eu, cn, [0.3, 0.2, 0.6, 0.3]),
-        (us, ru, [1.0, 2.0, 0.5, 1.0]),
-        (eu, ru, [1.0, 2.0, 0.5, 1.0]),
+        (us, cn, [0.5, 0.4, 1.0, 0.4]),
+        (eu, cn, [0.2, 0.2, 0.5, 0.3]),
+        (us, ru, [0.6, 0.8, 0.3, 0.7]),
+        (eu, ru, [0.6, 0.8, 0.3, 0.7]),
         (ru, cn, [-0.2, -0.2, -0.2, -0.2]),
     ];
     for (p, q, r) in pairs {

@@ -90,6 +90,10 @@ pub struct GovernmentParams {
     pub ascent_iterations: u32,
     /// Closeness per power and domain in the first year.
     pub initial_closeness: Vec<[f64; N_DOMAINS]>,
+    /// Solve structural ties `u[p][d]` at the start so that the initial closeness is a rest
+    /// point of the first year's utility (docs/model.md §5.1). Without them the state first
+    /// jumps to the equilibrium of the modelled terms alone.
+    pub structural_ties: bool,
 }
 
 /// How a threat comes to be issued.

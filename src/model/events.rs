@@ -1,0 +1,124 @@
+//! Scripted events, rules and random events: phases 1 and 2 of the year
+//! (docs/model.md §3, §7). Effects change parameters by path, start threats, deliver aid,
+//! give citizens an experience, or call a snap election.
+
+use super::params::Effect;
+use super::record::{Fired, FiredKind};
+use super::target::Op;
+use super::types::Stage;
+use super::world::{Ramp, World};
+use rand::RngExt;
+
+/// Phase 1: scripted events of the year, ramps in progress, and rules on last year's state.
+pub fn scripted(w: &mut World) {
+    let year = w.year;
+    let due: Vec<usize> = (0..w.p.events.len())
+        .filter(|&i| w.p.events[i].year == year)
+        .collect();
+    for i in due {
+        let effects = w.p.events[i].effects.clone();
+        apply_all(w, &effects);
+        w.rec.fired.push(Fired {
+            kind: FiredKind::Scripted,
+            index: i,
+        });
+    }
+    advance_ramps(w);
+    for r in 0..w.p.rules.len() {
+        let rule = &w.p.rules[r];
+        if rule.once && w.rules_fired[r] {
+            continue;
+        }
+        if rule.condition.holds(&w.vars) {
+            let effects = rule.effects.clone();
+            w.rules_fired[r] = true;
+            apply_all(w, &effects);
+            w.rec.fired.push(Fired {
+                kind: FiredKind::Rule,
+                index: r,
+            });
+        }
+    }
+}
+
+/// Phase 2: each random event fires with its yearly probability.
+pub fn random(w: &mut World) {
+    let year = w.year;
+    for i in 0..w.p.random_events.len() {
+        let e = &w.p.random_events[i];
+        // Draw for every declared event every year, in range or not, so that adding an event
+        // window does not shift the random numbers of other events.
+        let u: f64 = w.rng.events.random();
+        if year < e.from || year > e.until || u >= e.probability {
+            continue;
+        }
+        let effects = e.effects.clone();
+        apply_all(w, &effects);
+        w.rec.fired.push(Fired {
+            kind: FiredKind::Random,
+            index: i,
+        });
+    }
+}
+
+fn apply_all(w: &mut World, effects: &[Effect]) {
+    for e in effects {
+        apply(w, e);
+    }
+}
+
+/// Applies one effect now.
+pub fn apply(w: &mut World, effect: &Effect) {
+    match *effect {
+        Effect::Param { target, op } => {
+            // A new effect on a parameter ends any ramp in progress on it.
+            w.ramps.retain(|r| r.target != target);
+            let current = target.get(&w.p);
+            if let Op::Ramp { to, years } = op {
+                w.ramps.push(Ramp {
+                    target,
+                    from: current,
+                    to,
+                    start: w.year,
+                    years,
+                });
+            } else {
+                target.set_clamped(&mut w.p, op.apply(current));
+            }
+        }
+        Effect::StartThreat(h) => {
+            if matches!(w.threats[h].stage, Stage::Dormant | Stage::Lifted) {
+                w.threats[h].stage = Stage::Threatened;
+                w.threats[h].since = w.year;
+                w.rec.fired.push(Fired {
+                    kind: FiredKind::ThreatIssued,
+                    index: h,
+                });
+            }
+        }
+        Effect::Deliver {
+            power,
+            kind,
+            amount,
+        } => {
+            w.delivered[power][kind.index()] += amount;
+        }
+        Effect::Experience { power, share, sign } => {
+            w.citizens
+                .share_experience(power, share, sign, &mut w.rng.citizens);
+        }
+        Effect::SnapElection => w.snap_election = true,
+    }
+}
+
+/// Sets every ramping parameter to its value for this year; drops finished ramps.
+fn advance_ramps(w: &mut World) {
+    let year = w.year;
+    for r in &w.ramps {
+        let done = f64::from((year - r.start + 1).max(0) as u32).min(f64::from(r.years));
+        let value = r.from + (r.to - r.from) * done / f64::from(r.years.max(1));
+        r.target.set_clamped(&mut w.p, value);
+    }
+    w.ramps
+        .retain(|r| year - r.start + 1 < i32::try_from(r.years).unwrap_or(i32::MAX));
+}

@@ -1,0 +1,256 @@
+//! The focal government: bounded, myopic ascent of its utility over closeness, per domain,
+//! with rivalry costs, the pull of opinion, threats and a capped yearly move
+//! (docs/model.md §5.1). Phase 5 of the year.
+//!
+//! Every gradient term is accumulated separately over the ascent, so the year's move splits
+//! exactly into its causes (the driver terms of `record::Term`).
+
+use super::record::Term;
+use super::types::{Kind, N_DOMAINS, Stage};
+use super::world::World;
+use rand_distr::{Distribution, Normal};
+
+/// Weight of public opinion this year (raised in election years, §5.5).
+pub fn opinion_weight(w: &World) -> f64 {
+    let g = &w.p.government;
+    let regular = g.election_period > 0
+        && w.year >= g.first_election
+        && (w.year - g.first_election) % i32::try_from(g.election_period).unwrap_or(i32::MAX) == 0;
+    if regular || w.snap_election {
+        g.opinion_weight * g.election_multiplier
+    } else {
+        g.opinion_weight
+    }
+}
+
+/// Whether this year holds an election.
+pub fn is_election(w: &World) -> bool {
+    let g = &w.p.government;
+    w.snap_election
+        || (g.election_period > 0
+            && w.year >= g.first_election
+            && (w.year - g.first_election) % i32::try_from(g.election_period).unwrap_or(i32::MAX)
+                == 0)
+}
+
+/// Value of closeness to each power in domain `d`, split by term: one entry per instrument
+/// kind, then promotion, then sanctions (docs/model.md §5.1, §5.3).
+pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
+    let n = w.p.powers.len();
+    let g = &w.p.government;
+    let mut v = vec![[0.0; 10]; n];
+    for (q, vq) in v.iter_mut().enumerate() {
+        let inst = &w.inst[q];
+        for k in Kind::ALL {
+            let i = k.index();
+            let kp = &w.p.kinds[i];
+            let m = kp.domains[d];
+            if m == 0.0 {
+                continue;
+            }
+            vq[i] = match k {
+                Kind::Accession => m * w.p.credibility * g.accession_value * inst[i],
+                Kind::SovereigntySupport => m * g.sovereignty_value * inst[i],
+                _ => m * kp.weight * (inst[i] / kp.scale).ln_1p(),
+            };
+            vq[8] += g.promotion * m * kp.visibility * w.z[q][i];
+        }
+    }
+    for (t, s) in w.p.threats.iter().zip(&w.threats) {
+        if s.stage != Stage::Imposed || t.domain.index() != d {
+            continue;
+        }
+        v[t.sender][9] -= t.damage * t.severity;
+        for (r, vr) in v.iter_mut().enumerate() {
+            if r != t.sender && w.p.rivalry_of(t.sender, r, d) > 0.0 {
+                vr[9] += w.p.powers[r].buster * t.severity;
+            }
+        }
+    }
+    v
+}
+
+/// Positions of the driver terms in the schema, looked up once per year.
+struct Slots {
+    promo: usize,
+    sanctions: usize,
+    ties: usize,
+    autonomy: usize,
+    rivalry0: usize,
+    opinion: usize,
+    option: usize,
+    inertia: usize,
+    threat0: usize,
+    cap: usize,
+    clip: usize,
+    noise: usize,
+}
+
+impl Slots {
+    fn of(w: &World) -> Slots {
+        let idx = |t: Term| w.schema.index(t).unwrap_or(usize::MAX);
+        let inertia = idx(Term::Inertia);
+        Slots {
+            promo: idx(Term::Promotion),
+            sanctions: idx(Term::Sanctions),
+            ties: idx(Term::Ties),
+            autonomy: idx(Term::Autonomy),
+            rivalry0: idx(Term::Rivalry(0)),
+            opinion: idx(Term::Opinion),
+            option: idx(Term::OptionValue),
+            inertia,
+            threat0: inertia + 1,
+            cap: idx(Term::Cap),
+            clip: idx(Term::Clip),
+            noise: idx(Term::Noise),
+        }
+    }
+}
+
+/// A threat whose expected cost is in force: (index, domain, rival, red line, coefficient).
+type ActiveThreat = (usize, usize, usize, f64, f64);
+
+fn active_threats(w: &World) -> Vec<ActiveThreat> {
+    let mut active = Vec::new();
+    for (h, (t, st)) in w.p.threats.iter().zip(&w.threats).enumerate() {
+        let coef = match st.stage {
+            Stage::Threatened => w.belief[h] * t.severity,
+            Stage::Imposed => t.lift * t.severity,
+            _ => 0.0,
+        };
+        if coef > 0.0 {
+            active.push((h, t.domain.index(), t.rival, t.red_line, coef));
+        }
+    }
+    active
+}
+
+/// The gradient of the utility with respect to closeness to power `q` in domain `d`, term by
+/// term: calls `add(term slot, value)` for each and returns the sum (docs/model.md §5.1).
+#[allow(clippy::too_many_arguments)]
+fn gradient(
+    w: &World,
+    sl: &Slots,
+    d: usize,
+    q: usize,
+    x: &[f64],
+    prev: f64,
+    mu: f64,
+    value: &[f64; 10],
+    active: &[ActiveThreat],
+    mut add: impl FnMut(usize, f64),
+) -> f64 {
+    let g = &w.p.government;
+    let mut total = 0.0;
+    let mut put = |slot: usize, v: f64| {
+        add(slot, v);
+        total += v;
+    };
+    for (i, val) in value.iter().enumerate() {
+        let slot = match i {
+            0..=7 => i,
+            8 => sl.promo,
+            _ => sl.sanctions,
+        };
+        put(slot, *val);
+    }
+    put(sl.ties, w.ties[q][d]);
+    put(sl.autonomy, -g.autonomy_cost[q] * x[q]);
+    for (r, xr) in x.iter().enumerate() {
+        if r != q {
+            put(sl.rivalry0 + r, -w.p.rivalry_of(q, r, d) * xr);
+        }
+    }
+    put(sl.opinion, -mu * (x[q] - w.affinity[q]));
+    put(sl.option, g.option_value / (x[q] + g.option_offset));
+    put(sl.inertia, -g.inertia * (x[q] - prev));
+    for &(h, dd, rival, tau, coef) in active {
+        if dd == d && rival == q {
+            let sig = 1.0 / (1.0 + (-(x[q] - tau) / g.threat_smoothing).exp());
+            put(sl.threat0 + h, -coef * sig);
+        }
+    }
+    total
+}
+
+/// Structural ties: the constants that make the initial closeness a rest point of the first
+/// year's utility, so a run starts from its declared profile rather than jumping away from it.
+pub fn solve_ties(w: &mut World) {
+    let n = w.p.powers.len();
+    if !w.p.government.structural_ties {
+        return;
+    }
+    let sl = Slots::of(w);
+    let mu = opinion_weight(w);
+    for d in 0..N_DOMAINS {
+        let v = values(w, d);
+        let x: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
+        for q in 0..n {
+            w.ties[q][d] = 0.0;
+            let force = gradient(w, &sl, d, q, &x, x[q], mu, &v[q], &[], |_, _| {});
+            w.ties[q][d] = -force;
+        }
+    }
+}
+
+/// Phase 5: the government moves its closeness in every domain and records the drivers.
+pub fn decide(w: &mut World) {
+    let n = w.p.powers.len();
+    let mu = opinion_weight(w);
+    let sl = Slots::of(w);
+    let n_terms = w.schema.len();
+    let g = w.p.government.clone();
+    let noise = Normal::new(0.0, g.noise.max(0.0)).ok();
+    let active = active_threats(w);
+
+    for d in 0..N_DOMAINS {
+        let v = values(w, d);
+        let prev: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
+        let mut x = prev.clone();
+        let mut drv = vec![0.0; n * n_terms];
+        // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
+        let e = g.option_offset;
+        let mut curv = g.inertia + mu + g.option_value / (e * e);
+        let mut worst = 0.0_f64;
+        for q in 0..n {
+            let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
+            worst = worst.max(g.autonomy_cost[q] + row);
+        }
+        curv += worst;
+        for &(_, dd, _, _, coef) in &active {
+            if dd == d {
+                curv += coef / (4.0 * g.threat_smoothing);
+            }
+        }
+        let alpha = 1.0 / curv.max(1e-9);
+        let mut grad = vec![0.0; n];
+        for _ in 0..g.ascent_iterations {
+            for q in 0..n {
+                let base = q * n_terms;
+                grad[q] = gradient(w, &sl, d, q, &x, prev[q], mu, &v[q], &active, |slot, val| {
+                    drv[base + slot] += alpha * val;
+                });
+            }
+            for q in 0..n {
+                let free = x[q] + alpha * grad[q];
+                let bounded = free.clamp(0.0, 1.0);
+                drv[q * n_terms + sl.clip] += bounded - free;
+                x[q] = bounded;
+            }
+        }
+        for q in 0..n {
+            let base = q * n_terms;
+            let step = x[q] - prev[q];
+            let capped = step.clamp(-g.max_move, g.max_move);
+            drv[base + sl.cap] += capped - step;
+            let xi = noise.map_or(0.0, |nd| nd.sample(&mut w.rng.decisions));
+            drv[base + sl.noise] += xi;
+            let free = prev[q] + capped + xi;
+            let bounded = free.clamp(0.0, 1.0);
+            drv[base + sl.clip] += bounded - free;
+            w.x[q][d] = bounded;
+            let out = (q * N_DOMAINS + d) * n_terms;
+            w.rec.drivers[out..out + n_terms].copy_from_slice(&drv[base..base + n_terms]);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! What an analyst can hold against the world: polls, the alignment rate with the EU's
+//! foreign-policy declarations, the leeway and hedging indices (docs/model.md §6). Phase 7.
+
+use super::government::{is_election, opinion_weight};
+use super::linalg::min_eigenvalue;
+use super::opinion::{framing, visible_aid};
+use super::params::AgendaTarget;
+use super::types::{Domain, N_DOMAINS};
+use super::world::World;
+use rand::RngExt;
+
+fn logistic(u: f64) -> f64 {
+    1.0 / (1.0 + (-u).exp())
+}
+
+/// Standard normal distribution function (Abramowitz–Stegun 7.1.26, error < 1.5e-7).
+fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-x * x).exp();
+    if z >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+/// Leeway index per domain: the smallest eigenvalue of `Γ + R_d + μI + ω diag(1/(x+e)²)`.
+pub fn leeway(w: &World, mu: f64) -> [f64; N_DOMAINS] {
+    let n = w.p.powers.len();
+    let g = &w.p.government;
+    let mut out = [0.0; N_DOMAINS];
+    let mut m = vec![0.0; n * n];
+    for (d, slot) in out.iter_mut().enumerate() {
+        for p in 0..n {
+            for q in 0..n {
+                m[p * n + q] = if p == q {
+                    let xe = w.x[p][d] + g.option_offset;
+                    g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
+                } else {
+                    w.p.rivalry_of(p, q, d)
+                };
+            }
+        }
+        *slot = min_eigenvalue(&m, n);
+    }
+    out
+}
+
+/// Phase 7: fills this year's record.
+pub fn observe(w: &mut World) {
+    let n = w.p.powers.len();
+    let mu = opinion_weight(w);
+    let election = is_election(w);
+    let year = w.year;
+    let cred = w.p.credibility;
+    let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
+    let lw = leeway(w, mu);
+    let polls = &w.p.polls;
+    let cit = &w.citizens;
+
+    // Simulated poll: a random sample of respondents, each answering by a logit choice.
+    let mut friend = vec![0.0; n + 1];
+    let mut positive = vec![0.0; n];
+    let mut member = 0.0;
+    let mut pro = 0usize;
+    let mut weights = vec![0.0; n + 1];
+    let member_power = w.p.accession_power.unwrap_or(w.p.alignment.with);
+    let respondents = polls.respondents;
+    for _ in 0..respondents {
+        let i = w.rng.polls.random_range(0..cit.n);
+        if i < cit.n_pro {
+            pro += 1;
+        }
+        let mut total = (polls.sharpness * polls.outside).exp();
+        weights[n] = total;
+        for q in 0..n {
+            let a = cit.a[q * cit.n + i];
+            let wq = (polls.sharpness * a).exp();
+            weights[q] = wq;
+            total += wq;
+            positive[q] += if polls.noise > 0.0 {
+                normal_cdf((a - 0.5) / polls.noise)
+            } else if a > 0.5 {
+                1.0
+            } else {
+                0.0
+            };
+        }
+        let u: f64 = w.rng.polls.random::<f64>() * total;
+        let mut acc = 0.0;
+        let mut choice = n;
+        for (q, wq) in weights.iter().enumerate() {
+            acc += wq;
+            if u < acc {
+                choice = q;
+                break;
+            }
+        }
+        friend[choice] += 1.0;
+        if cit.a[member_power * cit.n + i] > polls.membership_threshold {
+            member += 1.0;
+        }
+    }
+    let r = respondents as f64;
+    friend.iter_mut().for_each(|v| *v /= r);
+    positive.iter_mut().for_each(|v| *v /= r);
+    member /= r;
+
+    // "Who helped most": perceived aid is visibility times framing, by channel.
+    let pro_share = pro as f64 / r;
+    let mut helped = vec![0.0; n + 1];
+    for (c, share) in [(0usize, pro_share), (1usize, 1.0 - pro_share)] {
+        let mut wts: Vec<f64> = (0..n)
+            .map(|q| (polls.aid_sharpness * visible_aid(w, q) * framing(w, q)[c]).exp())
+            .collect();
+        wts.push((polls.aid_sharpness * polls.aid_outside).exp());
+        let total: f64 = wts.iter().sum();
+        for (h, wt) in helped.iter_mut().zip(&wts) {
+            *h += share * wt / total;
+        }
+    }
+
+    // Alignment with the EU's declarations, driven by the year's agenda.
+    let al = &w.p.alignment;
+    let agenda = al
+        .agenda
+        .iter()
+        .rev()
+        .find(|a| a.year <= year)
+        .or(al.agenda.first());
+    let dip = Domain::Diplomacy.index();
+    let x_with = w.x[al.with][dip];
+    let alignment = match agenda {
+        Some(a) => a
+            .shares
+            .iter()
+            .map(|(t, share)| {
+                let x_t = match t {
+                    AgendaTarget::Power(p) => w.x[*p][dip],
+                    AgendaTarget::Other => al.other_closeness,
+                };
+                share * logistic(al.kappa0 + al.kappa1 * (x_with - x_t))
+            })
+            .sum(),
+        None => logistic(al.kappa0 + al.kappa1 * (x_with - al.other_closeness)),
+    };
+
+    // Hedging: normalised entropy of aggregate closeness.
+    let total: f64 = aggregate.iter().sum();
+    let hedging = if total > 0.0 && n > 1 {
+        -aggregate
+            .iter()
+            .map(|v| v / total)
+            .filter(|s| *s > 0.0)
+            .map(|s| s * s.ln())
+            .sum::<f64>()
+            / (n as f64).ln()
+    } else {
+        0.0
+    };
+
+    let rec = &mut w.rec;
+    rec.year = year;
+    rec.closeness.clone_from(&w.x);
+    rec.aggregate = aggregate;
+    rec.instruments.clone_from(&w.inst);
+    rec.affinity.clone_from(&w.affinity);
+    rec.poll_friend = friend;
+    rec.poll_helped = helped;
+    rec.poll_positive = positive;
+    rec.membership_support = member;
+    rec.alignment = alignment;
+    rec.leeway_domain = lw;
+    rec.leeway = lw.iter().copied().fold(f64::INFINITY, f64::min);
+    rec.hedging = hedging;
+    rec.credibility = cred;
+    rec.opinion_weight = mu;
+    rec.election = election;
+    for (h, s) in w.threats.iter().enumerate() {
+        rec.threat_stage[h] = s.stage;
+        rec.belief[h] = w.belief[h];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normal_cdf;
+
+    #[test]
+    fn normal_cdf_known_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.96) - 0.975).abs() < 1e-4);
+        assert!((normal_cdf(-1.0) - 0.158_655).abs() < 1e-5);
+    }
+}

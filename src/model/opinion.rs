@@ -1,0 +1,54 @@
+//! Media images and the yearly update of public opinion (docs/model.md §5.4). Phase 6.
+
+use super::types::N_KINDS;
+use super::world::World;
+
+/// Visible aid signal `Σ_k V_k z[p][k]` of power `q`.
+pub fn visible_aid(w: &World, q: usize) -> f64 {
+    (0..N_KINDS)
+        .map(|k| w.p.kinds[k].visibility * w.z[q][k])
+        .sum()
+}
+
+/// Government framing `F[c][p]` on the pro-government channel (`c = 0`) and the
+/// independent one (`c = 1`).
+pub fn framing(w: &World, q: usize) -> [f64; 2] {
+    let n = w.p.powers.len();
+    let agg: Vec<f64> = (0..n).map(|r| w.aggregate(r)).collect();
+    let mean = agg.iter().sum::<f64>() / n as f64;
+    [(1.0 + w.p.population.framing * (agg[q] - mean)).max(0.0), 1.0]
+}
+
+/// Phase 6: media images, direct experience, and the update of every citizen.
+pub fn update(w: &mut World) {
+    let n = w.p.powers.len();
+    for q in 0..n {
+        let aid = visible_aid(w, q);
+        let prob = w.p.population.experience_rate * aid;
+        w.citizens
+            .draw_experiences(q, prob, 1.0, &mut w.rng.citizens);
+    }
+    let pop = w.p.population.clone();
+    for q in 0..n {
+        let aid = visible_aid(w, q);
+        let f = framing(w, q);
+        let backlash = if w.sanctions_by(q) {
+            pop.sanction_backlash
+        } else {
+            0.0
+        };
+        let beta = w.p.powers[q].media_sensitivity;
+        let media = [
+            (pop.media_pro_government[q] + beta * aid * f[0] - backlash).clamp(0.0, 1.0),
+            (pop.media_independent[q] + beta * aid * f[1] - backlash).clamp(0.0, 1.0),
+        ];
+        w.affinity[q] = w
+            .citizens
+            .update_power(q, media, pop.media_pull, pop.anchor_drift);
+    }
+    let delta = w.citizens.apply_experiences(pop.experience_pull, n);
+    let size = w.citizens.n.max(1) as f64;
+    for q in 0..n {
+        w.affinity[q] += delta[q] / size;
+    }
+}

@@ -1,0 +1,79 @@
+//! Powers set their instruments by reactive rules under a budget (docs/model.md §5.2), and
+//! the visible aid signal follows the positive changes (§5.4). Phase 3 of the year.
+
+use super::types::{Kind, N_DOMAINS, N_KINDS};
+use super::world::{World, base_levels};
+
+/// Raw response factor `max(0, 1 + φ (x* − x) + χ Σ_q ρ_pq x_q)` of power `q` on last
+/// year's aggregate closeness (docs/model.md §5.2).
+pub fn response_factor(w: &World, q: usize) -> f64 {
+    let n = w.p.powers.len();
+    let dw = w.p.government.domain_weights;
+    let power = &w.p.powers[q];
+    let rival_pull: f64 = (0..n)
+        .filter(|&r| r != q)
+        .map(|r| {
+            let rho: f64 = (0..N_DOMAINS).map(|d| dw[d] * w.p.rivalry_of(q, r, d)).sum();
+            rho * w.aggregate(r)
+        })
+        .sum();
+    (1.0 + power.responsiveness * (power.target - w.aggregate(q))
+        + power.rivalry_response * rival_pull)
+        .max(0.0)
+}
+
+/// Phase 3: each power moves its instruments towards budget × mix × response factor, the
+/// factor taken relative to the first year's so that declared budgets and mixes are the
+/// levels the run starts from.
+pub fn set_instruments(w: &mut World) {
+    let n = w.p.powers.len();
+    for q in 0..n {
+        let raw = response_factor(w, q);
+        let factor = if w.factor0[q] > 1e-9 {
+            raw / w.factor0[q]
+        } else {
+            raw
+        };
+        let target = base_levels(&w.p, q, factor);
+        let prev = w.inst[q];
+        let mut next = [0.0; N_KINDS];
+        for k in Kind::ALL {
+            let i = k.index();
+            let delta = w.p.kinds[i].adjust;
+            next[i] = (1.0 - delta) * w.base[q][i] + delta * target[i];
+        }
+        // The budget caps the budgeted kinds together (docs/model.md §5.2).
+        let spent: f64 = Kind::ALL
+            .iter()
+            .filter(|k| k.is_budgeted())
+            .map(|k| next[k.index()])
+            .sum();
+        let budget = w.p.powers[q].budget;
+        if spent > budget {
+            let scale = if spent > 0.0 { budget / spent } else { 0.0 };
+            for k in Kind::ALL.iter().filter(|k| k.is_budgeted()) {
+                next[k.index()] *= scale;
+            }
+        }
+        w.base[q] = next;
+        // One-off deliveries come on top of the budget and fade at the kind's rate.
+        let mut level = [0.0; N_KINDS];
+        for i in 0..N_KINDS {
+            let delta = w.p.kinds[i].adjust;
+            w.extra[q][i] = (1.0 - delta) * w.extra[q][i] + w.delivered[q][i];
+            level[i] = next[i] + w.extra[q][i];
+            if Kind::ALL[i].is_intensity() {
+                level[i] = level[i].clamp(0.0, 1.0);
+            }
+        }
+        w.delivered[q] = [0.0; N_KINDS];
+        let next = level;
+        // Aid signal: decays, and grows with the visible impulse of positive changes.
+        let decay = w.p.population.aid_decay;
+        for i in 0..N_KINDS {
+            let rise = (next[i] - prev[i]).max(0.0);
+            w.z[q][i] = decay * w.z[q][i] + (rise / w.p.kinds[i].scale).ln_1p();
+        }
+        w.inst[q] = next;
+    }
+}

@@ -1,0 +1,228 @@
+//! The whole state of a run in one year (docs/model.md §2).
+
+use super::citizens::Citizens;
+use super::params::{ParamSpec, Params};
+use super::record::{DriverSchema, YearRecord};
+use super::rng::{Rng, Stream, stream};
+use super::target::Target;
+use super::types::{Kind, N_DOMAINS, N_KINDS, Stage};
+use super::vars::VarLayout;
+
+/// Where a threat stands in this run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ThreatState {
+    /// Current stage.
+    pub stage: Stage,
+    /// Year the current stage began.
+    pub since: i32,
+}
+
+/// A parameter moving linearly towards a value over several years.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    /// The parameter.
+    pub target: Target,
+    /// Value before the ramp began.
+    pub from: f64,
+    /// Value at the end.
+    pub to: f64,
+    /// First year of the ramp.
+    pub start: i32,
+    /// Length in years.
+    pub years: u32,
+}
+
+/// The random streams of a run, one per component.
+#[derive(Clone, Debug)]
+pub struct Streams {
+    /// Random events.
+    pub events: Rng,
+    /// Threat decisions.
+    pub threats: Rng,
+    /// Government noise.
+    pub decisions: Rng,
+    /// Citizens' experiences.
+    pub citizens: Rng,
+    /// Polls.
+    pub polls: Rng,
+}
+
+/// The state of a run.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The current year.
+    pub year: i32,
+    /// Parameters in force (scripted events, ramps and rules change them).
+    pub p: ParamSpec,
+    /// Closeness `x[p][d]`.
+    pub x: Vec<[f64; N_DOMAINS]>,
+    /// Instrument levels `I[p][k]` in force (rule-driven level plus one-off deliveries).
+    pub inst: Vec<[f64; N_KINDS]>,
+    /// Rule-driven instrument levels (within the budget).
+    pub base: Vec<[f64; N_KINDS]>,
+    /// What remains of one-off deliveries (decays at the kind's adjustment rate).
+    pub extra: Vec<[f64; N_KINDS]>,
+    /// One-off deliveries queued for this year.
+    pub delivered: Vec<[f64; N_KINDS]>,
+    /// Aid signal `z[p][k]`.
+    pub z: Vec<[f64; N_KINDS]>,
+    /// Threats.
+    pub threats: Vec<ThreatState>,
+    /// Belief `π̂` in each threat's resolve.
+    pub belief: Vec<f64>,
+    /// The population.
+    pub citizens: Citizens,
+    /// Structural ties `u[p][d]` (docs/model.md §5.1).
+    pub ties: Vec<[f64; N_DOMAINS]>,
+    /// Each power's response factor in the first year; later factors are relative to it.
+    pub factor0: Vec<f64>,
+    /// Mean affinity per power.
+    pub affinity: Vec<f64>,
+    /// Ramps in progress.
+    pub ramps: Vec<Ramp>,
+    /// Rules that fired already (for `once` rules).
+    pub rules_fired: Vec<bool>,
+    /// A snap election was called this year.
+    pub snap_election: bool,
+    /// Values of condition variables, refreshed at the end of each year.
+    pub vars: Vec<f64>,
+    /// Layout of `vars`.
+    pub layout: VarLayout,
+    /// Driver terms in record order.
+    pub schema: DriverSchema,
+    /// The record being built this year.
+    pub rec: YearRecord,
+    /// Random streams.
+    pub rng: Streams,
+}
+
+impl World {
+    /// The state before the first year.
+    pub fn new(params: &Params, seed: u64) -> World {
+        let p = params.spec().clone();
+        let n = p.powers.len();
+        let h = p.threats.len();
+        let mut init = stream(seed, Stream::Init);
+        let citizens = Citizens::new(&p, &mut init);
+        let affinity = (0..n)
+            .map(|q| citizens.affinity(q).iter().sum::<f64>() / citizens.n.max(1) as f64)
+            .collect();
+        let inst: Vec<_> = (0..n).map(|q| base_levels(&p, q, 1.0)).collect();
+        let schema = DriverSchema::new(n, h);
+        let layout = VarLayout::of(&p);
+        let rec = YearRecord::new(n, h, schema.len());
+        let mut world = World {
+            year: p.start,
+            x: p.government.initial_closeness.clone(),
+            base: inst.clone(),
+            extra: vec![[0.0; N_KINDS]; n],
+            inst,
+            delivered: vec![[0.0; N_KINDS]; n],
+            z: vec![[0.0; N_KINDS]; n],
+            threats: vec![
+                ThreatState {
+                    stage: Stage::Dormant,
+                    since: p.start,
+                };
+                h
+            ],
+            belief: p.threats.iter().map(|t| t.belief).collect(),
+            citizens,
+            ties: vec![[0.0; N_DOMAINS]; n],
+            factor0: vec![1.0; n],
+            affinity,
+            ramps: Vec::new(),
+            rules_fired: vec![false; p.rules.len()],
+            snap_election: false,
+            vars: vec![0.0; layout.len()],
+            layout,
+            schema,
+            rec,
+            rng: Streams {
+                events: stream(seed, Stream::Events),
+                threats: stream(seed, Stream::Threats),
+                decisions: stream(seed, Stream::Decisions),
+                citizens: stream(seed, Stream::Citizens),
+                polls: stream(seed, Stream::Polls),
+            },
+            p,
+        };
+        world.factor0 = (0..n)
+            .map(|q| super::powers::response_factor(&world, q))
+            .collect();
+        super::government::solve_ties(&mut world);
+        world.refresh_vars_from_state();
+        world
+    }
+
+    /// Aggregate closeness of power `q` (domain-weighted).
+    pub fn aggregate(&self, q: usize) -> f64 {
+        let w = &self.p.government.domain_weights;
+        (0..N_DOMAINS).map(|d| w[d] * self.x[q][d]).sum()
+    }
+
+    /// Whether power `q` has sanctions in force against the state.
+    pub fn sanctions_by(&self, q: usize) -> bool {
+        self.p
+            .threats
+            .iter()
+            .zip(&self.threats)
+            .any(|(t, s)| t.sender == q && s.stage == Stage::Imposed)
+    }
+
+    /// Fills the condition variables that exist before any year has been observed.
+    fn refresh_vars_from_state(&mut self) {
+        let l = self.layout;
+        self.vars[l.year()] = f64::from(self.year);
+        self.vars[l.credibility()] = self.p.credibility;
+        for q in 0..self.p.powers.len() {
+            self.vars[l.closeness(q)] = self.aggregate(q);
+            for d in 0..N_DOMAINS {
+                self.vars[l.closeness_domain(q, d)] = self.x[q][d];
+            }
+            self.vars[l.affinity(q)] = self.affinity[q];
+            for k in 0..N_KINDS {
+                self.vars[l.instrument(q, k)] = self.inst[q][k];
+            }
+        }
+        for h in 0..self.threats.len() {
+            self.vars[l.threat_stage(h)] = self.threats[h].stage.code();
+            self.vars[l.threat_belief(h)] = self.belief[h];
+        }
+    }
+
+    /// Copies this year's record into the condition variables (end of the year).
+    pub fn refresh_vars(&mut self) {
+        self.refresh_vars_from_state();
+        let l = self.layout;
+        let r = &self.rec;
+        self.vars[l.leeway()] = r.leeway;
+        self.vars[l.alignment()] = r.alignment;
+        self.vars[l.hedging()] = r.hedging;
+        self.vars[l.election()] = if r.election { 1.0 } else { 0.0 };
+        self.vars[l.membership()] = r.membership_support;
+        for q in 0..self.p.powers.len() {
+            self.vars[l.poll(q)] = r.poll_friend[q];
+        }
+    }
+}
+
+/// Target level of each instrument of power `q` when its response factor is `factor`
+/// (docs/model.md §5.2): budget times share for budgeted kinds, the trade level for trade,
+/// the intensity (at most 1) for intensity kinds.
+pub fn base_levels(p: &ParamSpec, q: usize, factor: f64) -> [f64; N_KINDS] {
+    let power = &p.powers[q];
+    let mut out = [0.0; N_KINDS];
+    for k in Kind::ALL {
+        let i = k.index();
+        out[i] = if k.is_budgeted() {
+            power.budget * power.mix[i] * factor
+        } else if k.is_intensity() {
+            (power.mix[i] * factor).clamp(0.0, 1.0)
+        } else {
+            // Market access is set by events, not by the yearly competition rule.
+            power.mix[i]
+        };
+    }
+    out
+}
