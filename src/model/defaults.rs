@@ -8,15 +8,14 @@ use super::types::{Kind, N_DOMAINS, N_KINDS};
 /// Default instrument table (docs/model.md §2): domain weights `M[k]`, visibility `V_k`,
 /// scale `I0_k`, adjustment rate `δ_k`, government weight `w_gov[k]`.
 pub fn default_kinds() -> [KindParams; N_KINDS] {
-    let row = |m: [f64; N_DOMAINS], visibility: f64, scale: f64, adjust: f64, weight: f64| {
-        KindParams {
+    let row =
+        |m: [f64; N_DOMAINS], visibility: f64, scale: f64, adjust: f64, weight: f64| KindParams {
             domains: m,
             visibility,
             scale,
             adjust,
             weight,
-        }
-    };
+        };
     [
         row([0.8, 0.0, 0.0, 0.2], 0.15, 0.5, 0.5, 0.3),
         row([0.9, 0.0, 0.1, 0.0], 0.4, 1.0, 0.5, 0.3),

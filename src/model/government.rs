@@ -175,6 +175,8 @@ fn gradient(
 
 /// Structural ties: the constants that make the initial closeness a rest point of the first
 /// year's utility, so a run starts from its declared profile rather than jumping away from it.
+/// Also records each term's force at that rest point: drivers are reported relative to it
+/// (the forces at rest cancel, so the relative terms still add up to the move).
 pub fn solve_ties(w: &mut World) {
     let n = w.p.powers.len();
     if !w.p.government.structural_ties {
@@ -182,6 +184,7 @@ pub fn solve_ties(w: &mut World) {
     }
     let sl = Slots::of(w);
     let mu = opinion_weight(w);
+    let n_terms = w.schema.len();
     for d in 0..N_DOMAINS {
         let v = values(w, d);
         let x: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
@@ -189,6 +192,12 @@ pub fn solve_ties(w: &mut World) {
             w.ties[q][d] = 0.0;
             let force = gradient(w, &sl, d, q, &x, x[q], mu, &v[q], &[], |_, _| {});
             w.ties[q][d] = -force;
+            let mut at_rest = vec![0.0; n_terms];
+            gradient(w, &sl, d, q, &x, x[q], mu, &v[q], &[], |slot, val| {
+                at_rest[slot] += val;
+            });
+            let base = (q * N_DOMAINS + d) * n_terms;
+            w.rest_forces[base..base + n_terms].copy_from_slice(&at_rest);
         }
     }
 }
@@ -227,15 +236,34 @@ pub fn decide(w: &mut World) {
         for _ in 0..g.ascent_iterations {
             for q in 0..n {
                 let base = q * n_terms;
-                grad[q] = gradient(w, &sl, d, q, &x, prev[q], mu, &v[q], &active, |slot, val| {
-                    drv[base + slot] += alpha * val;
-                });
+                grad[q] = gradient(
+                    w,
+                    &sl,
+                    d,
+                    q,
+                    &x,
+                    prev[q],
+                    mu,
+                    &v[q],
+                    &active,
+                    |slot, val| {
+                        drv[base + slot] += alpha * val;
+                    },
+                );
             }
             for q in 0..n {
                 let free = x[q] + alpha * grad[q];
                 let bounded = free.clamp(0.0, 1.0);
                 drv[q * n_terms + sl.clip] += bounded - free;
                 x[q] = bounded;
+            }
+        }
+        // Report each term relative to its force at the starting rest point.
+        let span = alpha * f64::from(g.ascent_iterations);
+        for q in 0..n {
+            let rest = (q * N_DOMAINS + d) * n_terms;
+            for t in 0..n_terms {
+                drv[q * n_terms + t] -= span * w.rest_forces[rest + t];
             }
         }
         for q in 0..n {

@@ -16,7 +16,10 @@ pub fn framing(w: &World, q: usize) -> [f64; 2] {
     let n = w.p.powers.len();
     let agg: Vec<f64> = (0..n).map(|r| w.aggregate(r)).collect();
     let mean = agg.iter().sum::<f64>() / n as f64;
-    [(1.0 + w.p.population.framing * (agg[q] - mean)).max(0.0), 1.0]
+    [
+        (1.0 + w.p.population.framing * (agg[q] - mean)).max(0.0),
+        1.0,
+    ]
 }
 
 /// Phase 6: media images, direct experience, and the update of every citizen.

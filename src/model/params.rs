@@ -228,9 +228,17 @@ pub enum Effect {
     /// Issue a threat now.
     StartThreat(usize),
     /// A one-off delivery: adds to a power's instrument level this year.
-    Deliver { power: PowerId, kind: Kind, amount: f64 },
+    Deliver {
+        power: PowerId,
+        kind: Kind,
+        amount: f64,
+    },
     /// A share of citizens has a direct experience (+1 or -1) with a power.
-    Experience { power: PowerId, share: f64, sign: f64 },
+    Experience {
+        power: PowerId,
+        share: f64,
+        sign: f64,
+    },
     /// A snap election this year.
     SnapElection,
 }
@@ -434,7 +442,10 @@ fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
     if s.end - s.start > 500 {
         return Err(err(
             "years",
-            format!("{} years requested: allowed at most 500", s.end - s.start + 1),
+            format!(
+                "{} years requested: allowed at most 500",
+                s.end - s.start + 1
+            ),
         ));
     }
     for (i, p) in s.powers.iter().enumerate() {
@@ -503,10 +514,7 @@ fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
     if s.population.citizens == 0 || s.population.citizens > 1_000_000 {
         return Err(err(
             "population.citizens",
-            format!(
-                "{} citizens: allowed 1 to 1000000",
-                s.population.citizens
-            ),
+            format!("{} citizens: allowed 1 to 1000000", s.population.citizens),
         ));
     }
     if s.polls.respondents == 0 || s.polls.respondents > 1_000_000 {
@@ -516,10 +524,7 @@ fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
         ));
     }
     if s.government.ascent_iterations == 0 || s.government.ascent_iterations > 10_000 {
-        return Err(err(
-            "government.ascent_iterations",
-            "allowed 1 to 10000",
-        ));
+        return Err(err("government.ascent_iterations", "allowed 1 to 10000"));
     }
     for (i, t) in s.threats.iter().enumerate() {
         if t.sender >= n || t.rival >= n {

@@ -13,7 +13,9 @@ pub fn response_factor(w: &World, q: usize) -> f64 {
     let rival_pull: f64 = (0..n)
         .filter(|&r| r != q)
         .map(|r| {
-            let rho: f64 = (0..N_DOMAINS).map(|d| dw[d] * w.p.rivalry_of(q, r, d)).sum();
+            let rho: f64 = (0..N_DOMAINS)
+                .map(|d| dw[d] * w.p.rivalry_of(q, r, d))
+                .sum();
             rho * w.aggregate(r)
         })
         .sum();

@@ -27,12 +27,16 @@ pub fn run(params: &Params, seed: u64, observer: &mut impl Observer) -> Outcome 
     }
     let rec = &w.rec;
     let camp = if rec.leeway < 0.0 {
-        let (d, _) = rec
-            .leeway_domain
-            .iter()
-            .enumerate()
-            .fold((0, f64::INFINITY), |best, (d, &l)| if l < best.1 { (d, l) } else { best });
-        (0..rec.closeness.len()).max_by(|&a, &b| rec.closeness[a][d].total_cmp(&rec.closeness[b][d]))
+        let (d, _) =
+            rec.leeway_domain
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |best, (d, &l)| if l < best.1 { (d, l) } else { best },
+                );
+        (0..rec.closeness.len())
+            .max_by(|&a, &b| rec.closeness[a][d].total_cmp(&rec.closeness[b][d]))
     } else {
         None
     };

@@ -169,17 +169,8 @@ const POWER_FIELDS: &[&str] = &[
 ];
 
 const THREAT_FIELDS: &[&str] = &[
-    "severity",
-    "red_line",
-    "resolve",
-    "belief",
-    "learning",
-    "damage",
-    "lift",
-    "grace",
-    "issue0",
-    "issue1",
-    "issue2",
+    "severity", "red_line", "resolve", "belief", "learning", "damage", "lift", "grace", "issue0",
+    "issue1", "issue2",
 ];
 
 const KIND_FIELDS: &[&str] = &[
@@ -206,10 +197,12 @@ fn power_ids(spec: &ParamSpec) -> String {
 }
 
 fn find_power(spec: &ParamSpec, id: &str) -> Result<PowerId, String> {
-    spec.powers
-        .iter()
-        .position(|p| p.id == id)
-        .ok_or_else(|| format!("unknown power '{id}': declared powers are {}", power_ids(spec)))
+    spec.powers.iter().position(|p| p.id == id).ok_or_else(|| {
+        format!(
+            "unknown power '{id}': declared powers are {}",
+            power_ids(spec)
+        )
+    })
 }
 
 fn find_domain(s: &str) -> Result<Domain, String> {
@@ -231,7 +224,10 @@ fn find_threat(spec: &ParamSpec, id: &str) -> Result<usize, String> {
         if ids.is_empty() {
             format!("unknown threat '{id}': the scenario declares no threats")
         } else {
-            format!("unknown threat '{id}': declared threats are {}", ids.join(", "))
+            format!(
+                "unknown threat '{id}': declared threats are {}",
+                ids.join(", ")
+            )
         }
     })
 }
@@ -315,7 +311,10 @@ impl Target {
                     ));
                 }
                 let (a, b) = parts[1].split_once('-').ok_or_else(|| {
-                    format!("rivalry pair '{}' should look like <A>-<B>, e.g. US-CN", parts[1])
+                    format!(
+                        "rivalry pair '{}' should look like <A>-<B>, e.g. US-CN",
+                        parts[1]
+                    )
                 })?;
                 let p = find_power(spec, a)?;
                 let q = find_power(spec, b)?;
@@ -350,7 +349,9 @@ impl Target {
                 want(2, "accession.credibility")?;
                 match parts[1] {
                     "credibility" => Ok(Target::Credibility),
-                    other => Err(format!("unknown key '{other}' in accession: allowed credibility")),
+                    other => Err(format!(
+                        "unknown key '{other}' in accession: allowed credibility"
+                    )),
                 }
             }
             "threats" => {
@@ -390,7 +391,9 @@ impl Target {
                 }
                 want(2, "population.<field>")?;
                 lookup(POP, parts[1], "population").map_err(|e| {
-                    format!("{e}, anchor_mean.<id>, media_pro_government.<id>, media_independent.<id>")
+                    format!(
+                        "{e}, anchor_mean.<id>, media_pro_government.<id>, media_independent.<id>"
+                    )
                 })
             }
             "polls" => {
@@ -762,7 +765,11 @@ impl Target {
                 Target::Grace(h),
             ]);
             if s.threats[h].issue.is_some() {
-                v.extend([Target::Issue(h, 0), Target::Issue(h, 1), Target::Issue(h, 2)]);
+                v.extend([
+                    Target::Issue(h, 0),
+                    Target::Issue(h, 1),
+                    Target::Issue(h, 2),
+                ]);
             }
         }
         for p in 0..n {

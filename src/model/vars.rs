@@ -110,7 +110,10 @@ pub fn resolve(name: &str, spec: &ParamSpec) -> Result<usize, String> {
     let power = |id: &str| -> Result<usize, String> {
         spec.powers.iter().position(|p| p.id == id).ok_or_else(|| {
             let ids: Vec<_> = spec.powers.iter().map(|p| p.id.as_str()).collect();
-            format!("unknown power '{id}' in '{name}': declared powers are {}", ids.join(", "))
+            format!(
+                "unknown power '{id}' in '{name}': declared powers are {}",
+                ids.join(", ")
+            )
         })
     };
     let unknown = || format!("unknown variable '{name}': allowed {VARIABLE_HELP}");
@@ -134,18 +137,25 @@ pub fn resolve(name: &str, spec: &ParamSpec) -> Result<usize, String> {
         ["instrument", p, k] => {
             let k = Kind::parse(k).ok_or_else(|| {
                 let all: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown instrument kind '{k}' in '{name}': allowed {}", all.join(", "))
+                format!(
+                    "unknown instrument kind '{k}' in '{name}': allowed {}",
+                    all.join(", ")
+                )
             })?;
             Ok(layout.instrument(power(p)?, k.index()))
         }
         ["threat", id, field] => {
-            let h = spec.threats.iter().position(|t| t.id == *id).ok_or_else(|| {
-                format!("unknown threat '{id}' in '{name}'")
-            })?;
+            let h = spec
+                .threats
+                .iter()
+                .position(|t| t.id == *id)
+                .ok_or_else(|| format!("unknown threat '{id}' in '{name}'"))?;
             match *field {
                 "stage" => Ok(layout.threat_stage(h)),
                 "belief" => Ok(layout.threat_belief(h)),
-                _ => Err(format!("unknown threat field '{field}' in '{name}': allowed stage, belief")),
+                _ => Err(format!(
+                    "unknown threat field '{field}' in '{name}': allowed stage, belief"
+                )),
             }
         }
         _ => Err(unknown()),

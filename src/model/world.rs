@@ -74,6 +74,8 @@ pub struct World {
     pub citizens: Citizens,
     /// Structural ties `u[p][d]` (docs/model.md §5.1).
     pub ties: Vec<[f64; N_DOMAINS]>,
+    /// Force of each driver term at the starting rest point, `[power][domain][term]`.
+    pub rest_forces: Vec<f64>,
     /// Each power's response factor in the first year; later factors are relative to it.
     pub factor0: Vec<f64>,
     /// Mean affinity per power.
@@ -129,6 +131,7 @@ impl World {
             belief: p.threats.iter().map(|t| t.belief).collect(),
             citizens,
             ties: vec![[0.0; N_DOMAINS]; n],
+            rest_forces: vec![0.0; n * N_DOMAINS * schema.len()],
             factor0: vec![1.0; n],
             affinity,
             ramps: Vec::new(),

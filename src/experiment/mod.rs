@@ -1,0 +1,437 @@
+//! Plan, then execute: an ensemble (or several scenarios on common random numbers) expands
+//! into a flat, checked list of runs before any starts; execution is a parallel map whose
+//! results are folded in plan order, so outputs do not depend on the thread count.
+
+pub mod aggregate;
+pub mod measures;
+
+use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
+use crate::model::rng::{Stream, run_seed, stream};
+use crate::model::{N_DOMAINS, Params, run};
+use crate::scenario::Scenario;
+use crate::stats::{SeriesKey, Summary};
+use aggregate::Aggregator;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Most runs a single plan may hold.
+pub const MAX_RUNS: usize = 10_000_000;
+
+/// One run of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunSpec {
+    /// Case (a point of a sweep; 0 for a plain ensemble or a comparison).
+    pub case: u64,
+    /// Replicate within the case.
+    pub replicate: u64,
+    /// The run's seed, derived from (master seed, case, replicate).
+    pub seed: u64,
+}
+
+/// A checked list of runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Master seed.
+    pub master_seed: u64,
+    /// Runs, in order.
+    pub runs: Vec<RunSpec>,
+}
+
+/// Why a plan was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PlanError {
+    /// No runs.
+    #[error("the ensemble is empty: runs must be at least 1")]
+    Empty,
+    /// Too many runs.
+    #[error("{0} runs requested: at most {MAX_RUNS} allowed in one plan (split it with --shard)")]
+    TooLarge(usize),
+    /// A shard that does not exist.
+    #[error("shard {0}/{1} does not exist: use K/N with 1 <= K <= N")]
+    BadShard(usize, usize),
+}
+
+impl Plan {
+    /// `runs` replicates of case `case`. Scenarios compared use the same case so that
+    /// replicate `r` has the same seed in each (common random numbers).
+    pub fn ensemble(master_seed: u64, runs: usize, case: u64) -> Result<Plan, PlanError> {
+        if runs == 0 {
+            return Err(PlanError::Empty);
+        }
+        if runs > MAX_RUNS {
+            return Err(PlanError::TooLarge(runs));
+        }
+        let runs = (0..runs as u64)
+            .map(|r| RunSpec {
+                case,
+                replicate: r,
+                seed: run_seed(master_seed, case, r),
+            })
+            .collect();
+        Ok(Plan { master_seed, runs })
+    }
+
+    /// The `k`-th of `n` contiguous slices (1-based), for spreading a study over machines.
+    pub fn shard(&self, k: usize, n: usize) -> Result<Plan, PlanError> {
+        if n == 0 || k == 0 || k > n {
+            return Err(PlanError::BadShard(k, n));
+        }
+        let len = self.runs.len();
+        let from = len * (k - 1) / n;
+        let to = len * k / n;
+        if from == to {
+            return Err(PlanError::Empty);
+        }
+        Ok(Plan {
+            master_seed: self.master_seed,
+            runs: self.runs[from..to].to_vec(),
+        })
+    }
+}
+
+/// Everything one run contributes to the ensemble.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// The run.
+    pub spec: RunSpec,
+    /// Measures, year-major (`measures::series` order within a year).
+    pub values: Vec<f64>,
+    /// Driver terms, year-major (`[power][domain][term]` within a year).
+    pub drivers: Vec<f64>,
+    /// Event log: (year index, what fired).
+    pub fired: Vec<(usize, Fired)>,
+    /// Camp the hedge collapsed towards in the last year, if it did.
+    pub camp: Option<usize>,
+}
+
+struct Collect {
+    values: Vec<f64>,
+    drivers: Vec<f64>,
+    fired: Vec<(usize, Fired)>,
+    year: usize,
+}
+
+impl Observer for Collect {
+    fn year(&mut self, rec: &YearRecord) {
+        measures::values(rec, &mut self.values);
+        self.drivers.extend_from_slice(&rec.drivers);
+        self.fired.extend(rec.fired.iter().map(|f| (self.year, *f)));
+        self.year += 1;
+    }
+}
+
+/// The parameters of one run: the scenario's base, or a draw of its uncertain numbers from
+/// the run's own parameter stream.
+pub fn member(scenario: &Scenario, spec: &RunSpec) -> Params {
+    if scenario.uncertain.is_empty() {
+        scenario.base.clone()
+    } else {
+        scenario.sample(&mut stream(spec.seed, Stream::Params))
+    }
+}
+
+/// Runs one member of a plan.
+pub fn run_one(scenario: &Scenario, spec: &RunSpec) -> RunOutput {
+    let params = member(scenario, spec);
+    let years = params.n_years();
+    let mut obs = Collect {
+        values: Vec::with_capacity(years * 256),
+        drivers: Vec::with_capacity(years * 1024),
+        fired: Vec::new(),
+        year: 0,
+    };
+    let outcome = run(&params, spec.seed, &mut obs);
+    RunOutput {
+        spec: *spec,
+        values: obs.values,
+        drivers: obs.drivers,
+        fired: obs.fired,
+        camp: outcome.camp,
+    }
+}
+
+/// Ensemble means of the driver terms per year, power, domain and term.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverMeans {
+    /// The terms.
+    pub schema: DriverSchema,
+    /// Years.
+    pub years: Vec<i32>,
+    /// Means, `[year][power][domain][term]` flattened.
+    pub mean: Vec<f64>,
+    /// Number of powers.
+    pub n_powers: usize,
+}
+
+impl DriverMeans {
+    /// Mean of a term for power `p`, domain `d` in year index `y`.
+    pub fn get(&self, y: usize, p: usize, d: usize, term: usize) -> f64 {
+        let t = self.schema.len();
+        self.mean[((y * self.n_powers + p) * N_DOMAINS + d) * t + term]
+    }
+}
+
+/// What an ensemble produced.
+#[derive(Clone, Debug)]
+pub struct Ensemble {
+    /// Quantiles and means of every measure.
+    pub summary: Summary,
+    /// Whether quantiles are exact (else from the histogram sketch).
+    pub exact: bool,
+    /// Driver terms' means.
+    pub drivers: DriverMeans,
+    /// Event log: for each (year index, fired item), the number of runs in which it happened.
+    pub events: BTreeMap<(usize, FiredKey), usize>,
+    /// Runs whose hedge collapsed toward each power in the last year.
+    pub camps: Vec<usize>,
+    /// Runs completed.
+    pub runs: usize,
+}
+
+/// Sortable key of a fired item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FiredKey {
+    /// Kind code (order of `FiredKind`).
+    pub kind: u8,
+    /// Index of the event, rule or threat.
+    pub index: usize,
+}
+
+/// Options of an execution.
+pub struct Exec<'a> {
+    /// Worker threads (1 = run on the calling thread).
+    pub threads: usize,
+    /// Called after each finished run with the number finished so far.
+    pub progress: &'a (dyn Fn(usize) + Sync),
+}
+
+/// Runs per parallel batch; results are folded in plan order after each batch.
+const BATCH: usize = 256;
+
+/// Folds run outputs into an ensemble. Every sum is fixed-point, so the result does not
+/// depend on the order of runs, the thread count, or how a plan was sharded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accumulator {
+    agg: Aggregator,
+    schema: DriverSchema,
+    years: Vec<i32>,
+    n_powers: usize,
+    drivers: Vec<aggregate::Fixed>,
+    events: BTreeMap<(usize, FiredKey), usize>,
+    camps: Vec<usize>,
+}
+
+impl Accumulator {
+    /// An empty accumulator for a parameter set and the size of the whole plan.
+    pub fn new(params: &Params, plan_runs: usize) -> Accumulator {
+        let keys: Vec<SeriesKey> = measures::series(params);
+        let years: Vec<i32> = (params.start..=params.end).collect();
+        let n = params.n_powers();
+        let schema = DriverSchema::new(n, params.threats.len());
+        Accumulator {
+            agg: Aggregator::new(keys, years.clone(), plan_runs),
+            drivers: vec![aggregate::Fixed::default(); years.len() * n * N_DOMAINS * schema.len()],
+            schema,
+            years,
+            n_powers: n,
+            events: BTreeMap::new(),
+            camps: vec![0; n],
+        }
+    }
+
+    /// Adds one run.
+    pub fn add(&mut self, out: &RunOutput) {
+        self.agg.add(&out.values);
+        for (s, v) in self.drivers.iter_mut().zip(&out.drivers) {
+            s.add(*v);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (y, f) in &out.fired {
+            let key = FiredKey {
+                kind: f.kind as u8,
+                index: f.index,
+            };
+            // Count each item once per run and year.
+            if seen.insert((*y, key)) {
+                *self.events.entry((*y, key)).or_insert(0) += 1;
+            }
+        }
+        if let Some(c) = out.camp {
+            self.camps[c] += 1;
+        }
+    }
+
+    /// Adds another accumulator of the same scenario (a later shard).
+    pub fn merge(&mut self, other: &Accumulator) -> Result<(), String> {
+        self.agg.merge(&other.agg)?;
+        for (a, b) in self.drivers.iter_mut().zip(&other.drivers) {
+            a.0 += b.0;
+        }
+        for (k, v) in &other.events {
+            *self.events.entry(*k).or_insert(0) += v;
+        }
+        for (a, b) in self.camps.iter_mut().zip(&other.camps) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// Serialises the state for a partial result.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = b"SIMPART1".to_vec();
+        self.agg.write_state(&mut out);
+        for d in &self.drivers {
+            out.extend_from_slice(&d.0.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.events.len() as u64).to_le_bytes());
+        for ((y, k), c) in &self.events {
+            out.extend_from_slice(&(*y as u64).to_le_bytes());
+            out.push(k.kind);
+            out.extend_from_slice(&(k.index as u64).to_le_bytes());
+            out.extend_from_slice(&(*c as u64).to_le_bytes());
+        }
+        for c in &self.camps {
+            out.extend_from_slice(&(*c as u64).to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a state written by `to_bytes` into an accumulator of the same scenario.
+    pub fn read_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(8)? != b"SIMPART1" {
+            return Err("not a partial result of this version".into());
+        }
+        self.agg.read_state(&mut r)?;
+        for d in &mut self.drivers {
+            d.0 = r.i128()?;
+        }
+        let n = r.u64()? as usize;
+        self.events.clear();
+        for _ in 0..n {
+            let y = r.u64()? as usize;
+            let kind = r.u8()?;
+            let index = r.u64()? as usize;
+            let c = r.u64()? as usize;
+            self.events.insert((y, FiredKey { kind, index }), c);
+        }
+        for c in &mut self.camps {
+            *c = r.u64()? as usize;
+        }
+        if r.at != bytes.len() {
+            return Err("partial result has trailing bytes".into());
+        }
+        Ok(())
+    }
+
+    /// The ensemble.
+    pub fn finish(&self) -> Ensemble {
+        let runs = self.agg.runs();
+        Ensemble {
+            summary: self.agg.summary(),
+            exact: self.agg.is_exact(),
+            drivers: DriverMeans {
+                schema: self.schema.clone(),
+                years: self.years.clone(),
+                mean: self
+                    .drivers
+                    .iter()
+                    .map(|s| s.value() / runs.max(1) as f64)
+                    .collect(),
+                n_powers: self.n_powers,
+            },
+            events: self.events.clone(),
+            camps: self.camps.clone(),
+            runs,
+        }
+    }
+}
+
+/// Reads little-endian numbers from a byte slice.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        let end = self.at + n;
+        if end > self.bytes.len() {
+            return Err("partial result is truncated".into());
+        }
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+    /// A byte.
+    pub fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.array::<1>()?[0])
+    }
+    /// A u32.
+    pub fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    /// A u64.
+    pub fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    /// An i128.
+    pub fn i128(&mut self) -> Result<i128, String> {
+        Ok(i128::from_le_bytes(self.array()?))
+    }
+    /// An f64.
+    pub fn f64(&mut self) -> Result<f64, String> {
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+}
+
+/// Executes a plan for a scenario. `sink` sees every run's output in plan order (for
+/// streaming per-run rows to disk). `plan_runs` sizes the quantile store: the whole plan's
+/// size, so that shards of one plan use the same method.
+pub fn execute_into(
+    scenario: &Scenario,
+    plan: &Plan,
+    exec: &Exec<'_>,
+    acc: &mut Accumulator,
+    sink: &mut dyn FnMut(&RunOutput) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(exec.threads.max(1))
+        .build()?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    for batch in plan.runs.chunks(BATCH) {
+        let outputs: Vec<RunOutput> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|spec| {
+                    let out = run_one(scenario, spec);
+                    let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    (exec.progress)(k);
+                    out
+                })
+                .collect()
+        });
+        for out in &outputs {
+            acc.add(out);
+            sink(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Executes a whole plan and returns the ensemble.
+pub fn execute(
+    scenario: &Scenario,
+    plan: &Plan,
+    exec: &Exec<'_>,
+    sink: &mut dyn FnMut(&RunOutput) -> anyhow::Result<()>,
+) -> anyhow::Result<Ensemble> {
+    let mut acc = Accumulator::new(&scenario.base, plan.runs.len());
+    execute_into(scenario, plan, exec, &mut acc, sink)?;
+    Ok(acc.finish())
+}

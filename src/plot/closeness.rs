@@ -1,0 +1,198 @@
+//! Fan charts of the state's closeness to each power: the aggregate (`closeness`) and one
+//! small multiple per policy domain (`domains`). Reads `stats::Summary` series
+//! `("closeness", power, domain)` only; knows nothing of the model.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::look::{self, Band, Dash, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
+use super::render::{DrawResult, Figure, write_figure};
+use super::{Format, Meta, PowerStyle};
+use crate::stats::{Quantiles, Summary};
+
+/// The policy domains, in panel order, with their panel titles.
+const DOMAINS: [(&str, &str); 4] = [
+    ("economy", "Economy"),
+    ("security", "Security"),
+    ("technology", "Technology"),
+    ("diplomacy", "Diplomacy"),
+];
+
+const Y_DESC: &str = "Closeness to power (0 = distant, 1 = close)";
+
+/// Writes `closeness.<ext>`: for each power, the median closeness over the years with its
+/// 50% (p25–p75) and 90% (p5–p95) bands, from series `("closeness", id, "")`.
+pub fn closeness(
+    dir: &Path,
+    formats: &[Format],
+    s: &Summary,
+    powers: &[PowerStyle],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    write_figure(dir, formats, "closeness", &Closeness { s, powers, meta })
+}
+
+/// Writes `domains.<ext>`: one panel per domain (economy, security, technology, diplomacy),
+/// median and 90% band per power from series `("closeness", id, domain)`, one shared legend.
+pub fn domains(
+    dir: &Path,
+    formats: &[Format],
+    s: &Summary,
+    powers: &[PowerStyle],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    write_figure(dir, formats, "domains", &Domains { s, powers, meta })
+}
+
+/// The powers that have a series for `domain`, with it.
+fn present<'a>(
+    s: &'a Summary,
+    powers: &'a [PowerStyle],
+    domain: &'a str,
+) -> impl Iterator<Item = (&'a PowerStyle, &'a [Quantiles])> {
+    powers
+        .iter()
+        .filter_map(move |p| s.get("closeness", &p.id, domain).map(|q| (p, q)))
+}
+
+struct Closeness<'a> {
+    s: &'a Summary,
+    powers: &'a [PowerStyle],
+    meta: &'a Meta,
+}
+
+impl Figure for Closeness<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1200, 800)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!("{}: closeness to each power", self.meta.title);
+        let body = look::header(root, &title, &self.meta.subtitle)?;
+        let shown: Vec<_> = present(self.s, self.powers, "").collect();
+        let legend = Legend {
+            heading: None,
+            items: shown
+                .iter()
+                .map(|(p, _)| LegendItem::new(&p.name, Swatch::Fan(look::rgb(p.color))))
+                .collect(),
+            key: look::fan_key(true),
+            note: None,
+        };
+        let area = look::with_legend(&body, &legend)?;
+        let Some(x) = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 10) else {
+            return look::no_data(&area, "no years in the summary");
+        };
+        let y = look::ValueAxis::fixed(0.0, 1.0, 5);
+        let text = PanelText {
+            title: None,
+            x_desc: Some("Year"),
+            y_desc: Some(Y_DESC),
+            scale: LARGE,
+            min_y_area: 0,
+        };
+        let mut chart = look::panel(&area, &x, &y, text)?;
+        let years = &self.s.years;
+        for (p, q) in &shown {
+            let c = look::rgb(p.color);
+            look::band(
+                &mut chart,
+                years,
+                q,
+                1.0,
+                Band::Ninety,
+                c.mix(look::ALPHA_90),
+            )?;
+        }
+        for (p, q) in &shown {
+            let c = look::rgb(p.color);
+            look::band(
+                &mut chart,
+                years,
+                q,
+                1.0,
+                Band::Fifty,
+                c.mix(look::ALPHA_50),
+            )?;
+        }
+        for (p, q) in &shown {
+            look::median(&mut chart, years, q, 1.0, look::rgb(p.color), Dash::Solid)?;
+        }
+        if shown.is_empty() {
+            look::chart_note(&chart, "no closeness series in the summary")?;
+        }
+        Ok(())
+    }
+}
+
+struct Domains<'a> {
+    s: &'a Summary,
+    powers: &'a [PowerStyle],
+    meta: &'a Meta,
+}
+
+impl Figure for Domains<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1400, 1000)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!("{}: closeness by policy domain", self.meta.title);
+        let body = look::header(root, &title, &self.meta.subtitle)?;
+        // A power is in the legend if it has a series in any domain.
+        let items = self
+            .powers
+            .iter()
+            .filter(|p| {
+                DOMAINS
+                    .iter()
+                    .any(|(d, _)| self.s.get("closeness", &p.id, d).is_some())
+            })
+            .map(|p| LegendItem::new(&p.name, Swatch::Fan90(look::rgb(p.color))))
+            .collect();
+        let legend = Legend {
+            heading: None,
+            items,
+            key: look::fan_key(false),
+            note: None,
+        };
+        let area = look::with_legend(&body, &legend)?;
+        let Some(x) = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 6) else {
+            return look::no_data(&area, "no years in the summary");
+        };
+        let y = look::ValueAxis::fixed(0.0, 1.0, 5);
+        let years = &self.s.years;
+        for (cell, (domain, name)) in area.split_evenly((2, 2)).iter().zip(DOMAINS) {
+            let cell = cell.margin(0, 10, 0, 0);
+            let text = PanelText {
+                title: Some((name, look::INK)),
+                x_desc: None,
+                y_desc: Some("Closeness (0–1)"),
+                scale: SMALL,
+                min_y_area: 0,
+            };
+            let mut chart = look::panel(&cell, &x, &y, text)?;
+            let shown: Vec<_> = present(self.s, self.powers, domain).collect();
+            for (p, q) in &shown {
+                let c = look::rgb(p.color);
+                look::band(
+                    &mut chart,
+                    years,
+                    q,
+                    1.0,
+                    Band::Ninety,
+                    c.mix(look::ALPHA_90),
+                )?;
+            }
+            for (p, q) in &shown {
+                look::median(&mut chart, years, q, 1.0, look::rgb(p.color), Dash::Solid)?;
+            }
+            if shown.is_empty() {
+                look::chart_note(&chart, "no series for this domain")?;
+            }
+        }
+        Ok(())
+    }
+}

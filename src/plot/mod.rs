@@ -1,0 +1,98 @@
+//! Figures of ensemble results: fan charts of closeness, polls, instruments, leeway, arm
+//! comparisons, calibration fits and driver decompositions.
+//!
+//! Plots are a leaf: they read [`crate::stats::Summary`] values (and plain numbers the caller
+//! hands over) and never the model's internals. One public function per figure; the caller
+//! passes the folder and the formats. Every figure is drawn by one function generic over the
+//! plotters `DrawingBackend`, so PNG and SVG share the code. Files are written atomically (a
+//! hidden temporary file in the same folder, then a rename). Text uses DejaVu Sans, embedded in
+//! the binary (`assets/`), so no system font library is needed.
+
+mod closeness;
+mod compare;
+mod drivers;
+mod fit;
+mod fonts;
+mod instruments;
+mod leeway;
+mod look;
+mod opinion;
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub use closeness::{closeness, domains};
+pub use compare::compare;
+pub use drivers::drivers;
+pub use fit::fit;
+pub use instruments::instruments;
+pub use leeway::leeway;
+pub use opinion::opinion;
+
+/// An image format a figure can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Raster image, for reports and slides.
+    Png,
+    /// Vector image; its text is drawn with the viewer's sans-serif font.
+    Svg,
+}
+
+impl Format {
+    /// The file extension, without the dot.
+    pub fn ext(&self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+}
+
+/// How a power appears in every figure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PowerStyle {
+    /// The power's id, as used in series keys (`EU`, `US`, …).
+    pub id: String,
+    /// Display name for legends and panel titles.
+    pub name: String,
+    /// Colour as RGB bytes.
+    pub color: [u8; 3],
+}
+
+/// Text common to every figure of an output.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Meta {
+    /// The scenario's name; each figure's title starts with it.
+    pub title: String,
+    /// A second line under the title, e.g. "500 runs · seed 42 · simulate 0.1.0".
+    pub subtitle: String,
+}
+
+/// One arm of a comparison: a named ensemble summary.
+#[derive(Clone, Copy, Debug)]
+pub struct Arm<'a> {
+    /// Name shown in the legend.
+    pub name: &'a str,
+    /// The arm's ensemble summary.
+    pub summary: &'a crate::stats::Summary,
+}
+
+/// An observed value of a series, for calibration plots.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Observed {
+    /// Calendar year of the observation.
+    pub year: i32,
+    /// Observed value, in the unit of the simulated series.
+    pub value: f64,
+}
+
+/// One term of a yearly decomposition of the change in closeness.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverBar {
+    /// Calendar year.
+    pub year: i32,
+    /// Name of the term (e.g. "instruments", "rivalry", "public opinion").
+    pub term: String,
+    /// Contribution of the term to the yearly change, in closeness units per year.
+    pub value: f64,
+}

@@ -1,0 +1,507 @@
+//! Tests of the plot module: every figure renders in both formats from a synthetic summary
+//! (no model involved), with the expected size and text, and survives missing series, NaN
+//! values and non-ASCII names.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::look::{self, Dash, ValueAxis, YearAxis};
+use super::*;
+use crate::stats::{Quantiles, SeriesKey, Summary};
+
+fn powers() -> Vec<PowerStyle> {
+    let p = |id: &str, name: &str, color: [u8; 3]| PowerStyle {
+        id: id.to_string(),
+        name: name.to_string(),
+        color,
+    };
+    vec![
+        p("EU", "European Union", [0, 82, 180]),
+        p("US", "United States", [200, 30, 45]),
+        p("RU", "Russia", [110, 60, 160]),
+        p("CN", "China", [230, 150, 0]),
+    ]
+}
+
+fn meta() -> Meta {
+    Meta {
+        title: "Baseline".to_string(),
+        subtitle: "500 runs · seed 42 · simulate 0.1.0".to_string(),
+    }
+}
+
+/// Quantiles around `mid` with a spread growing over time `t` in [0, 1], clipped to `lo..hi`.
+fn fan(mid: f64, spread: f64, t: f64, lo: f64, hi: f64) -> Quantiles {
+    let s = spread * (0.3 + t);
+    let c = |v: f64| v.clamp(lo, hi);
+    Quantiles {
+        mean: c(mid),
+        p5: c(mid - 1.6 * s),
+        p25: c(mid - 0.7 * s),
+        p50: c(mid),
+        p75: c(mid + 0.7 * s),
+        p95: c(mid + 1.6 * s),
+    }
+}
+
+/// A plausible ensemble summary for four powers, 2024..=2040.
+fn summary() -> Summary {
+    let years: Vec<i32> = (2024..=2040).collect();
+    let n = years.len();
+    let mut s = Summary {
+        years: years.clone(),
+        runs: 500,
+        ..Summary::default()
+    };
+    let mut put = |measure: &str, power: &str, domain: &str, f: &dyn Fn(f64) -> Quantiles| {
+        let q = (0..n).map(|i| f(i as f64 / (n - 1) as f64)).collect();
+        s.series.insert(SeriesKey::new(measure, power, domain), q);
+    };
+    let start = [
+        ("EU", 0.62, 0.05),
+        ("US", 0.45, -0.1),
+        ("RU", 0.55, -0.2),
+        ("CN", 0.5, 0.15),
+    ];
+    for (id, x0, trend) in start {
+        put("closeness", id, "", &|t| {
+            fan(x0 + trend * t, 0.08, t, 0.0, 1.0)
+        });
+        for (k, d) in ["economy", "security", "technology", "diplomacy"]
+            .iter()
+            .enumerate()
+        {
+            let off = 0.08 * (k as f64 - 1.5);
+            put("closeness", id, d, &|t| {
+                fan(x0 + off + trend * t * (1.0 + off), 0.1, t, 0.0, 1.0)
+            });
+        }
+    }
+    let polls = [
+        ("EU", 0.12, 0.04),
+        ("US", 0.03, 0.0),
+        ("RU", 0.42, -0.12),
+        ("CN", 0.2, 0.1),
+    ];
+    for (id, p0, trend) in polls {
+        put("poll_friend", id, "", &|t| {
+            fan(p0 + trend * t, 0.03, t, 0.0, 1.0)
+        });
+    }
+    put("poll_friend", "none", "", &|t| {
+        fan(0.23 - 0.02 * t, 0.02, t, 0.0, 1.0)
+    });
+    let money = [
+        ("grants", [0.8, 0.0, 0.05, 0.1]),
+        ("loans", [1.5, 0.2, 0.3, 1.8]),
+        ("health_aid", [0.03, 0.01, 0.02, 0.04]),
+        ("arms", [0.0, 0.05, 0.2, 0.15]),
+        ("tech", [0.1, 0.1, 0.0, 0.25]),
+        ("trade", [55.0, 3.0, 6.0, 12.0]),
+        ("sovereignty_support", [0.0, 0.0, 0.9, 0.8]),
+        ("accession", [0.4, 0.0, 0.0, 0.0]),
+    ];
+    for (kind, levels) in money {
+        for (id, level) in ["EU", "US", "RU", "CN"].iter().zip(levels) {
+            let bounded = matches!(kind, "sovereignty_support" | "accession");
+            let hi = if bounded { 1.0 } else { f64::INFINITY };
+            put(&format!("instrument.{kind}"), id, "", &|t| {
+                fan(level * (1.0 + 0.3 * t), level * 0.15, t, 0.0, hi)
+            });
+        }
+    }
+    put("leeway", "", "", &|t| {
+        fan(0.35 - 0.5 * t, 0.1, t, f64::MIN, f64::MAX)
+    });
+    put("hedging", "", "", &|t| {
+        fan(0.85 - 0.3 * t, 0.05, t, 0.0, 1.0)
+    });
+    // A missing year in one series: the line must break, not fall to zero.
+    if let Some(q) = s.series.get_mut(&SeriesKey::new("closeness", "US", "")) {
+        q[8] = Quantiles {
+            mean: f64::NAN,
+            p5: f64::NAN,
+            p25: f64::NAN,
+            p50: f64::NAN,
+            p75: f64::NAN,
+            p95: f64::NAN,
+        };
+    }
+    s
+}
+
+/// A second arm: the same summary with closeness to the EU raised.
+fn other_arm(base: &Summary) -> Summary {
+    let mut s = base.clone();
+    for (key, q) in s.series.iter_mut() {
+        if key.measure == "closeness" && key.power == "EU" {
+            for (i, q) in q.iter_mut().enumerate() {
+                let up = 0.01 * i as f64;
+                for v in [&mut q.p5, &mut q.p25, &mut q.p50, &mut q.p75, &mut q.p95] {
+                    *v = (*v + up).min(1.0);
+                }
+            }
+        }
+    }
+    s
+}
+
+fn driver_bars() -> (Vec<DriverBar>, Vec<(i32, f64)>) {
+    let terms = [
+        ("instruments", 0.012),
+        ("rivalry", -0.018),
+        ("public opinion", 0.006),
+        ("inertia", -0.004),
+        ("sanctions", -0.01),
+    ];
+    let mut bars = Vec::new();
+    let mut net = Vec::new();
+    for year in 2025..=2040 {
+        let t = f64::from(year - 2025) / 15.0;
+        let mut total = 0.0;
+        for (k, (term, scale)) in terms.iter().enumerate() {
+            let value = scale * (1.0 + 0.8 * (t * 6.0 + k as f64).sin());
+            total += value;
+            bars.push(DriverBar {
+                year,
+                term: term.to_string(),
+                value,
+            });
+        }
+        net.push((year, total));
+    }
+    (bars, net)
+}
+
+fn observed() -> Vec<Observed> {
+    (2012..=2024)
+        .map(|year| Observed {
+            year,
+            value: 0.5 + 0.01 * f64::from(year - 2012) + 0.03 * f64::from(year % 3),
+        })
+        .collect()
+}
+
+/// Renders every figure into `dir`; returns the paths written.
+fn render_all(dir: &Path, formats: &[Format], powers: &[PowerStyle]) -> Vec<PathBuf> {
+    let s = summary();
+    let meta = meta();
+    let arm = other_arm(&s);
+    let arms = [
+        Arm {
+            name: "Baseline",
+            summary: &s,
+        },
+        Arm {
+            name: "Credible accession",
+            summary: &arm,
+        },
+    ];
+    let (bars, net) = driver_bars();
+    let key = SeriesKey::new("closeness", "EU", "");
+    let mut paths = Vec::new();
+    paths.extend(closeness(dir, formats, &s, powers, &meta).unwrap());
+    paths.extend(domains(dir, formats, &s, powers, &meta).unwrap());
+    paths.extend(opinion(dir, formats, &s, powers, &meta).unwrap());
+    paths.extend(instruments(dir, formats, &s, powers, &meta).unwrap());
+    paths.extend(leeway(dir, formats, &s, powers, &meta).unwrap());
+    paths.extend(compare(dir, formats, &arms, powers, &meta).unwrap());
+    let fitted = fit(
+        dir,
+        formats,
+        "fit_closeness_eu",
+        &s,
+        &key,
+        &observed(),
+        "Closeness to the EU",
+        &meta,
+    );
+    paths.extend(fitted.unwrap());
+    let heading = "drivers of closeness to the EU";
+    paths.extend(drivers(dir, formats, "drivers_eu", &bars, &net, heading, &meta).unwrap());
+    paths
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
+}
+
+const STEMS: [(&str, (u32, u32), &str); 8] = [
+    (
+        "closeness",
+        (1200, 800),
+        "Baseline: closeness to each power",
+    ),
+    (
+        "domains",
+        (1400, 1000),
+        "Baseline: closeness by policy domain",
+    ),
+    (
+        "opinion",
+        (1200, 800),
+        "Baseline: greatest friend of the country, in polls",
+    ),
+    (
+        "instruments",
+        (1400, 1000),
+        "Baseline: instruments of each power",
+    ),
+    (
+        "leeway",
+        (1200, 900),
+        "Baseline: systemic leeway and hedging",
+    ),
+    (
+        "compare_closeness",
+        (1400, 1000),
+        "Baseline: closeness to each power, by arm",
+    ),
+    (
+        "fit_closeness_eu",
+        (1200, 800),
+        "Closeness to the EU, simulated and observed",
+    ),
+    (
+        "drivers_eu",
+        (1200, 800),
+        "Baseline: drivers of closeness to the EU",
+    ),
+];
+
+#[test]
+fn every_figure_renders_in_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = render_all(dir.path(), &[Format::Png, Format::Svg], &powers());
+    assert_eq!(paths.len(), 2 * STEMS.len());
+    for (stem, size, title) in STEMS {
+        let png = dir.path().join(format!("{stem}.png"));
+        let svg = dir.path().join(format!("{stem}.svg"));
+        assert!(
+            paths.contains(&png) && paths.contains(&svg),
+            "{stem} not returned"
+        );
+        let bytes = fs::read(&png).unwrap();
+        assert!(
+            bytes.len() > 20_000,
+            "{stem}.png is only {} bytes",
+            bytes.len()
+        );
+        assert_eq!(png_size(&bytes), size, "{stem}.png");
+        let text = fs::read_to_string(&svg).unwrap();
+        assert!(
+            text.len() > 5_000,
+            "{stem}.svg is only {} bytes",
+            text.len()
+        );
+        assert!(text.contains(title), "{stem}.svg lacks its title {title:?}");
+    }
+    // Atomic writes leave no temporary files behind.
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with('.')),
+        "left over: {names:?}"
+    );
+}
+
+#[test]
+fn legends_name_every_power_and_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    render_all(dir.path(), &[Format::Svg], &powers());
+    let closeness = fs::read_to_string(dir.path().join("closeness.svg")).unwrap();
+    for p in powers() {
+        assert!(
+            closeness.contains(&p.name),
+            "closeness legend lacks {}",
+            p.name
+        );
+    }
+    let compare = fs::read_to_string(dir.path().join("compare_closeness.svg")).unwrap();
+    assert!(compare.contains("Credible accession"));
+    let opinion = fs::read_to_string(dir.path().join("opinion.svg")).unwrap();
+    assert!(opinion.contains("None of them"));
+    let drivers = fs::read_to_string(dir.path().join("drivers_eu.svg")).unwrap();
+    for term in ["instruments", "rivalry", "public opinion", "Net change"] {
+        assert!(drivers.contains(term), "drivers legend lacks {term}");
+    }
+    // Year labels are integers, never "2030.0".
+    assert!(closeness.contains("\n2030\n") && !closeness.contains("2030.0"));
+}
+
+#[test]
+fn non_ascii_power_names_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut powers = powers();
+    powers[0].name = "Европска унија — EU".to_string();
+    powers[1].name = "Vučić's Đ ≤ € → Ω".to_string();
+    // A character outside the embedded subset must not panic either.
+    powers[2].name = "Россия 中国".to_string();
+    let paths = render_all(dir.path(), &[Format::Png, Format::Svg], &powers);
+    assert_eq!(paths.len(), 2 * STEMS.len());
+    let svg = fs::read_to_string(dir.path().join("closeness.svg")).unwrap();
+    assert!(svg.contains("Европска унија — EU") && svg.contains("Vučić&apos;s Đ ≤ € → Ω"));
+}
+
+#[test]
+fn empty_summary_and_missing_series_still_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = Summary::default();
+    let meta = meta();
+    let powers = powers();
+    let formats = [Format::Png];
+    closeness(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    domains(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    opinion(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    instruments(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    leeway(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    let arms = [Arm {
+        name: "empty",
+        summary: &empty,
+    }];
+    compare(dir.path(), &formats, &arms, &powers, &meta).unwrap();
+    compare(dir.path(), &formats, &[], &powers, &meta).unwrap();
+    let key = SeriesKey::new("closeness", "EU", "");
+    fit(dir.path(), &formats, "fit", &empty, &key, &[], "x", &meta).unwrap();
+    drivers(dir.path(), &formats, "drivers", &[], &[], "nothing", &meta).unwrap();
+
+    // Years but a power without any series, and a one-year summary.
+    let mut one = summary();
+    one.years.truncate(1);
+    for q in one.series.values_mut() {
+        q.truncate(1);
+    }
+    let mut more = powers.clone();
+    more.push(PowerStyle {
+        id: "TR".to_string(),
+        name: "Türkiye".to_string(),
+        color: [0, 150, 130],
+    });
+    closeness(dir.path(), &formats, &one, &more, &meta).unwrap();
+    instruments(dir.path(), &formats, &one, &more, &meta).unwrap();
+    leeway(dir.path(), &formats, &one, &more, &meta).unwrap();
+}
+
+#[test]
+fn a_format_listed_twice_is_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = closeness(
+        dir.path(),
+        &[Format::Svg, Format::Svg],
+        &summary(),
+        &powers(),
+        &meta(),
+    )
+    .unwrap();
+    assert_eq!(paths, vec![dir.path().join("closeness.svg")]);
+}
+
+#[test]
+fn an_unwritable_folder_is_an_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "not a folder").unwrap();
+    let err = closeness(&blocker, &[Format::Png], &summary(), &powers(), &meta()).unwrap_err();
+    assert!(format!("{err:#}").contains("file"), "{err:#}");
+}
+
+#[test]
+fn year_axis_labels_round_years() {
+    let bounds = |a: &YearAxis| a.bounds();
+    let a = YearAxis::new(2024, 2040, 0.0, 10);
+    assert_eq!(format!("{:?}", bounds(&a)), "(2024.0, 2040.0)");
+    let long = YearAxis::new(2008, 2040, 0.0, 10);
+    let short = YearAxis::new(2030, 2030, 0.0, 10);
+    assert!(short.bounds().1 - short.bounds().0 > 0.5);
+    assert!(format!("{long:?}").contains("2010.0") && !format!("{long:?}").contains("2011.0"));
+}
+
+#[test]
+fn value_axis_rounds_out_to_ticks() {
+    let a = ValueAxis::covering([0.013, -0.021, 0.004], true, 8);
+    let (lo, hi) = a.bounds();
+    assert!(
+        lo <= -0.021 && hi >= 0.013 && lo > -0.05 && hi < 0.05,
+        "{lo}..{hi}"
+    );
+    let nothing = ValueAxis::covering([f64::NAN], false, 5);
+    assert_eq!(format!("{:?}", nothing.bounds()), "(0.0, 1.0)");
+    let flat = ValueAxis::covering([2.0, 2.0], false, 5);
+    assert!(flat.bounds().0 < 2.0 && flat.bounds().1 > 2.0);
+}
+
+#[test]
+fn numbers_use_a_true_minus_and_no_negative_zero() {
+    assert_eq!(look::number(-0.25, 2), "\u{2212}0.25");
+    assert_eq!(look::number(-0.0001, 2), "0.00");
+    assert_eq!(look::number(40.0, 0), "40");
+}
+
+#[test]
+fn runs_split_at_missing_values() {
+    let pts = [(0.0, 1.0), (1.0, f64::NAN), (2.0, 2.0), (3.0, 3.0)];
+    let runs = look::runs(&pts, |(_, v)| v.is_finite());
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].len(), 2);
+    assert_eq!(Dash::nth(4), Dash::Solid);
+    assert_eq!(look::grid(4), (2, 2));
+    assert_eq!(look::grid(5), (2, 3));
+}
+
+/// Renders every figure to `$PLOT_PREVIEW_DIR` (default /tmp/plots_preview) and reports the
+/// time taken. Run with `cargo test --release --lib plot::tests::preview -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore = "writes outside the temporary folder; for looking at the figures"]
+fn preview() {
+    let dir = std::env::var_os("PLOT_PREVIEW_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/plots_preview"));
+    let powers = powers();
+    render_all(&dir, &[Format::Png, Format::Svg], &powers);
+    let mut names = powers.clone();
+    names[0].name = "Европска унија".to_string();
+    names[1].name = "Vučić's Đ ≤ € → Ω".to_string();
+    let meta = Meta {
+        title: "Србија — Đurđevdan «scenario»".to_string(),
+        subtitle: meta().subtitle,
+    };
+    closeness(
+        &dir.join("nonascii"),
+        &[Format::Png],
+        &summary(),
+        &names,
+        &meta,
+    )
+    .unwrap();
+    let rounds = 5;
+    for formats in [&[Format::Png][..], &[Format::Svg][..]] {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            render_all(&dir, formats, &powers);
+        }
+        let each = start.elapsed() / rounds;
+        println!("all {} figures as {:?}: {each:?}", STEMS.len(), formats[0]);
+    }
+}
+
+#[test]
+fn overlong_names_are_shortened_to_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut powers = powers();
+    powers[0].name = "The European Union and its member states, ".repeat(5);
+    let meta = Meta {
+        title: "A scenario name far too long for any title line, ".repeat(4),
+        subtitle: meta().subtitle,
+    };
+    closeness(dir.path(), &[Format::Svg], &summary(), &powers, &meta).unwrap();
+    let svg = fs::read_to_string(dir.path().join("closeness.svg")).unwrap();
+    assert!(!svg.contains(&powers[0].name) && !svg.contains(&meta.title));
+    assert!(svg.contains("\nThe European Union") && svg.contains('…'));
+}

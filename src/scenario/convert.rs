@@ -1,0 +1,1464 @@
+//! From the deserialized file (`file.rs`) to checked `Params`, once.
+//!
+//! Starts from `model::defaults::serbia()` (and neutral defaults for powers it does not know),
+//! applies every value the file gives, checks each against the range of its parameter path
+//! (`Target`), records where it came from (for errors found later by `Params::new`, for
+//! provenance and for `describe`), and writes the resolved TOML on the way. Depends on the
+//! model, never the other way round.
+
+use super::error::{ErrorKind, ScenarioError, SourceMap, suggest};
+use super::file::{DomainsToml, EffectsToml, Named, ScenarioToml};
+use super::layers::{DEFAULT_POWER_IDS, join_path, key_text};
+use super::number::{NumValue, Provenance, fmt_f64, parse_int, parse_number};
+use super::raw::{Raw, RawValue};
+use super::resolved::{Doc, inline, string};
+use super::{Dist, Uncertain};
+use crate::model::defaults::{neutral_power, serbia};
+use crate::model::expr::Expr;
+use crate::model::{
+    AgendaTarget, AgendaYear, Domain, Effect, Kind, N_DOMAINS, Op, ParamError, ParamSpec,
+    Params, PowerId, RandomEvent, Rule, ScriptedEvent, Target, ThreatParams, range_text, vars,
+};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Runs in an ensemble when the scenario does not say.
+pub(crate) const DEFAULT_RUNS: usize = 200;
+/// Master seed when the scenario does not say.
+pub(crate) const DEFAULT_SEED: u64 = 42;
+/// Most runs an ensemble may ask for.
+pub(crate) const MAX_RUNS: usize = 10_000_000;
+
+/// Defaults of a power the Serbia defaults do not know (besides `neutral_power`).
+const NEUTRAL_AUTONOMY_COST: f64 = 1.0;
+const NEUTRAL_CLOSENESS: f64 = 0.3;
+const NEUTRAL_ANCHOR: f64 = 0.3;
+const NEUTRAL_MEDIA: f64 = 0.3;
+
+/// Defaults of a threat's numbers (docs/model.md §9: resolve 0.6, lifting 0.25, grace 1-2).
+fn default_threat(id: &str, sender: PowerId, rival: PowerId, domain: Domain, start: i32) -> ThreatParams {
+    ThreatParams {
+        id: id.to_string(),
+        sender,
+        rival,
+        domain,
+        red_line: 0.5,
+        severity: 1.0,
+        grace: 1,
+        resolve: 0.6,
+        belief: 0.5,
+        learning: 0.3,
+        damage: 0.5,
+        lift: 0.25,
+        issue: None,
+        active_from: start,
+    }
+}
+
+/// The scenario, converted.
+pub(crate) struct Converted {
+    pub name: String,
+    pub description: String,
+    pub base: Params,
+    pub uncertain: Vec<Uncertain>,
+    pub provenance: BTreeMap<String, Provenance>,
+    pub runs: usize,
+    pub seed: u64,
+    pub resolved_toml: String,
+}
+
+struct Ctx<'m> {
+    map: &'m SourceMap,
+    spec: ParamSpec,
+    widen: bool,
+    /// Where each parameter (canonical path) and some tables were set; absent: a default.
+    origins: BTreeMap<String, Range<usize>>,
+    uncertain: Vec<Uncertain>,
+    provenance: BTreeMap<String, Provenance>,
+    doc: Doc,
+}
+
+type Res<T> = Result<T, ScenarioError>;
+
+/// Converts a deserialized scenario. `default_name` is used when it has no `name`.
+pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) -> Res<Converted> {
+    let name = file
+        .name
+        .as_ref()
+        .map_or_else(|| default_name.to_string(), |n| n.get_ref().clone());
+    let description = file
+        .description
+        .as_ref()
+        .map_or_else(String::new, |d| d.get_ref().clone());
+    let ids = power_ids(map, file)?;
+    let widen = file
+        .ensemble
+        .as_ref()
+        .and_then(|e| e.widen_by_confidence.as_ref())
+        .is_none_or(|w| *w.get_ref());
+    let mut cx = Ctx {
+        map,
+        spec: skeleton(&ids),
+        widen,
+        origins: BTreeMap::new(),
+        uncertain: Vec::new(),
+        provenance: BTreeMap::new(),
+        doc: Doc::default(),
+    };
+    cx.doc.put(&[], "name", string(&name));
+    cx.doc.put(&[], "description", string(&description));
+    cx.doc.put(
+        &[],
+        "power_ids",
+        format!("[{}]", ids.iter().map(|i| string(i)).collect::<Vec<_>>().join(", ")),
+    );
+    cx.years(file)?;
+    let (runs, seed) = cx.ensemble(file)?;
+    cx.state(file)?;
+    cx.powers(file)?;
+    cx.instruments(file)?;
+    cx.rivalry(file)?;
+    cx.accession(file)?;
+    cx.threats(file)?;
+    cx.population(file)?;
+    cx.polls(file)?;
+    cx.alignment(file)?;
+    cx.events(file)?;
+    let base = Params::new(cx.spec.clone()).map_err(|e| cx.param_error(e))?;
+    let header = format!(
+        "Scenario `{name}`, fully resolved by simulate {}: `extends` flattened, --set \
+         applied,\nevery parameter written (defaults included). Loading this file gives the \
+         same parameters.",
+        env!("CARGO_PKG_VERSION")
+    );
+    let resolved_toml = cx.doc.render(&header, file.calibration.as_ref());
+    Ok(Converted {
+        name,
+        description,
+        base,
+        uncertain: cx.uncertain,
+        provenance: cx.provenance,
+        runs,
+        seed,
+        resolved_toml,
+    })
+}
+
+/// The declared power ids, checked.
+fn power_ids(map: &SourceMap, file: &ScenarioToml) -> Res<Vec<String>> {
+    let Some(list) = &file.power_ids else {
+        return Ok(DEFAULT_POWER_IDS.iter().map(|s| s.to_string()).collect());
+    };
+    let n = list.get_ref().len();
+    if !(2..=8).contains(&n) {
+        return Err(map.error(
+            ErrorKind::OutOfRange,
+            Some(list.span()),
+            Some("power_ids"),
+            format!("power_ids has {n} entries: allowed 2 to 8 powers"),
+        ));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for id in list.get_ref() {
+        let s = id.get_ref();
+        if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(map.error(
+                ErrorKind::OutOfRange,
+                Some(id.span()),
+                Some("power_ids"),
+                format!("power_ids: \"{s}\" is not a power id: allowed letters, digits and '_'"),
+            ));
+        }
+        if ids.contains(s) {
+            return Err(map.error(
+                ErrorKind::Invalid,
+                Some(id.span()),
+                Some("power_ids"),
+                format!("power_ids: \"{s}\" is listed twice: allowed each power once"),
+            ));
+        }
+        ids.push(s.clone());
+    }
+    Ok(ids)
+}
+
+/// The defaults for a list of powers: the Serbia defaults for the powers they know,
+/// neutral values for others.
+fn skeleton(ids: &[String]) -> ParamSpec {
+    let d = serbia();
+    let known = |id: &str| d.powers.iter().position(|p| p.id == id);
+    let at = |i: usize| known(&ids[i]);
+    let n = ids.len();
+    let mut spec = d.clone();
+    spec.powers = ids
+        .iter()
+        .map(|id| known(id).map_or_else(|| neutral_power(id), |k| d.powers[k].clone()))
+        .collect();
+    let g = &mut spec.government;
+    g.autonomy_cost = (0..n)
+        .map(|i| at(i).map_or(NEUTRAL_AUTONOMY_COST, |k| d.government.autonomy_cost[k]))
+        .collect();
+    g.initial_closeness = (0..n)
+        .map(|i| at(i).map_or([NEUTRAL_CLOSENESS; N_DOMAINS], |k| d.government.initial_closeness[k]))
+        .collect();
+    let pop = &mut spec.population;
+    pop.anchor_mean = (0..n)
+        .map(|i| at(i).map_or(NEUTRAL_ANCHOR, |k| d.population.anchor_mean[k]))
+        .collect();
+    pop.media_pro_government = (0..n)
+        .map(|i| at(i).map_or(NEUTRAL_MEDIA, |k| d.population.media_pro_government[k]))
+        .collect();
+    pop.media_independent = (0..n)
+        .map(|i| at(i).map_or(NEUTRAL_MEDIA, |k| d.population.media_independent[k]))
+        .collect();
+    spec.rivalry = vec![[0.0; N_DOMAINS]; n * n];
+    for p in 0..n {
+        for q in 0..n {
+            if let (Some(a), Some(b)) = (at(p), at(q)) {
+                spec.rivalry[p * n + q] = d.rivalry[a * d.powers.len() + b];
+            }
+        }
+    }
+    let index_of = |old: usize| ids.iter().position(|id| *id == d.powers[old].id);
+    spec.accession_power = d.accession_power.and_then(index_of);
+    spec.alignment.with = index_of(d.alignment.with).unwrap_or(0);
+    spec.alignment.agenda = d
+        .alignment
+        .agenda
+        .iter()
+        .map(|year| {
+            let mut shares: Vec<(AgendaTarget, f64)> = Vec::new();
+            let mut other = 0.0;
+            for (t, v) in &year.shares {
+                match t {
+                    AgendaTarget::Power(old) => match index_of(*old) {
+                        Some(p) => shares.push((AgendaTarget::Power(p), *v)),
+                        None => other += v,
+                    },
+                    AgendaTarget::Other => other += v,
+                }
+            }
+            shares.push((AgendaTarget::Other, other));
+            AgendaYear {
+                year: year.year,
+                shares,
+            }
+        })
+        .collect();
+    spec
+}
+
+/// The parameter paths a target stands for (a rivalry over all domains: each domain).
+fn record_paths(target: Target, spec: &ParamSpec) -> Vec<String> {
+    match target {
+        Target::Rivalry(p, q, None) => Domain::ALL
+            .iter()
+            .map(|d| Target::Rivalry(p, q, Some(*d)).path(spec))
+            .collect(),
+        t => vec![t.path(spec)],
+    }
+}
+
+/// The TOML key path of a canonical parameter path (`government.x` is written `state.x`).
+fn toml_key(path: &str) -> String {
+    match path.strip_prefix("government") {
+        Some(rest) => format!("state{rest}"),
+        None => path.to_string(),
+    }
+}
+
+impl Ctx<'_> {
+    fn err(&self, kind: ErrorKind, span: Range<usize>, key: &str, message: String) -> ScenarioError {
+        self.map.error(kind, Some(span), Some(key), message)
+    }
+
+    fn ids(&self) -> String {
+        self.spec
+            .powers
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A power by id, or an error naming the declared ones.
+    fn power(&self, name: &Spanned<String>, key: &str, what: &str) -> Res<PowerId> {
+        let id = name.get_ref();
+        self.spec
+            .powers
+            .iter()
+            .position(|p| p.id == *id)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = self.spec.powers.iter().map(|p| p.id.as_str()).collect();
+                self.err(
+                    ErrorKind::UnknownName,
+                    name.span(),
+                    key,
+                    format!(
+                        "unknown power `{id}` in {what}: {}declared powers are {} (power_ids)",
+                        suggest(id, ids.iter().copied()),
+                        self.ids()
+                    ),
+                )
+            })
+    }
+
+    /// A domain by name.
+    fn domain(&self, name: &Spanned<String>, key: &str) -> Res<Domain> {
+        Domain::parse(name.get_ref()).ok_or_else(|| {
+            self.err(
+                ErrorKind::UnknownName,
+                name.span(),
+                key,
+                format!(
+                    "unknown domain `{}` in {key}: {}allowed economy, security, technology, \
+                     diplomacy",
+                    name.get_ref(),
+                    suggest(name.get_ref(), Domain::ALL.iter().map(|d| d.name()))
+                ),
+            )
+        })
+    }
+
+    /// A model parameter: applies the value to the spec, records it, returns its TOML text.
+    fn param(&mut self, raw: Option<&Raw>, target: Target, key: &str) -> Res<String> {
+        let Some(raw) = raw else {
+            return Ok(match target {
+                Target::Grace(_) => format!("{}", target.get(&self.spec)),
+                _ => fmt_f64(target.get(&self.spec)),
+            });
+        };
+        let n = parse_number(self.map, raw, key, None)?;
+        let (lo, hi) = target.range();
+        let text = self.map.text_of(&n.span);
+        let allowed = range_text(lo, hi);
+        match n.value {
+            NumValue::Fixed(v) => {
+                if v < lo || v > hi {
+                    return Err(self.err(
+                        ErrorKind::OutOfRange,
+                        n.span.clone(),
+                        key,
+                        format!("{key} = {text} is out of range: allowed {allowed}"),
+                    ));
+                }
+                if matches!(target, Target::Grace(_)) && v.fract() != 0.0 {
+                    return Err(self.err(
+                        ErrorKind::OutOfRange,
+                        n.span.clone(),
+                        key,
+                        format!("{key} = {text}: allowed a whole number of years, {allowed}"),
+                    ));
+                }
+            }
+            NumValue::Dist(d) => {
+                let (a, b) = d.support();
+                let c = d.center();
+                let outside = match d {
+                    Dist::Normal { .. } => c < lo || c > hi,
+                    _ => a < lo || b > hi,
+                };
+                if outside {
+                    return Err(self.err(
+                        ErrorKind::Distribution,
+                        n.span.clone(),
+                        key,
+                        format!(
+                            "{key} = {text}: the distribution {d} reaches outside the allowed \
+                             range {allowed}: keep it within the range"
+                        ),
+                    ));
+                }
+            }
+        }
+        target.set(&mut self.spec, n.center());
+        for path in record_paths(target, &self.spec) {
+            self.origins.insert(path.clone(), n.span.clone());
+            if n.provenance != Provenance::default() {
+                self.provenance.insert(path, n.provenance.clone());
+            }
+        }
+        let dist = match n.value {
+            NumValue::Dist(d) => Some(d),
+            NumValue::Fixed(v) if self.widen => {
+                n.provenance.confidence.and_then(|c| c.widen(v, (lo, hi)))
+            }
+            NumValue::Fixed(_) => None,
+        };
+        if let Some(dist) = dist {
+            self.uncertain.push(Uncertain {
+                target,
+                path: target.path(&self.spec),
+                dist,
+            });
+        }
+        Ok(n.toml_text())
+    }
+
+    /// A plain number (no distribution) within `[lo, hi]`.
+    fn plain(&self, raw: &Raw, key: &str, why: &str, (lo, hi): (f64, f64)) -> Res<f64> {
+        let n = parse_number(self.map, raw, key, Some(why))?;
+        let v = n.center();
+        if v < lo || v > hi {
+            return Err(self.err(
+                ErrorKind::OutOfRange,
+                raw.span(),
+                key,
+                format!(
+                    "{key} = {} is out of range: allowed {}",
+                    self.map.text_of(&raw.span()),
+                    range_text(lo, hi)
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A whole number, or the default.
+    fn int(&self, raw: Option<&Raw>, key: &str, range: (i64, i64), default: i64) -> Res<i64> {
+        raw.map_or(Ok(default), |r| parse_int(self.map, r, key, range))
+    }
+
+    /// One number per power: `1.0` for all, or `{ EU = 1.0, US = 1.2 }`. Returns the inline
+    /// table written back.
+    fn per_power(
+        &mut self,
+        raw: Option<&Raw>,
+        key: &str,
+        target: impl Fn(PowerId) -> Target,
+    ) -> Res<String> {
+        let n = self.spec.powers.len();
+        let mut given: Vec<Option<&Raw>> = vec![None; n];
+        let mut key_of: Vec<String> = vec![key.to_string(); n];
+        match raw {
+            Some(r) if is_map(r) => {
+                for (k, v) in r.get_ref().as_table().unwrap_or(&[]) {
+                    let p = self.power(k, key, key)?;
+                    given[p] = Some(v);
+                    key_of[p] = format!("{key}.{}", k.get_ref());
+                }
+            }
+            Some(r) => given = vec![Some(r); n],
+            None => {}
+        }
+        let mut out = Vec::new();
+        for p in 0..n {
+            let text = self.param(given[p], target(p), &key_of[p])?;
+            out.push((self.spec.powers[p].id.clone(), text));
+        }
+        Ok(inline(&out))
+    }
+
+    /// One number per domain from a table of domain names (unknown names refused).
+    fn per_domain_table(
+        &mut self,
+        entries: &[(Spanned<String>, Raw)],
+        key: &str,
+        target: impl Fn(Domain) -> Target,
+    ) -> Res<String> {
+        let mut given: [Option<&Raw>; N_DOMAINS] = [None; N_DOMAINS];
+        for (k, v) in entries {
+            given[self.domain(k, key)?.index()] = Some(v);
+        }
+        let mut out = Vec::new();
+        for d in Domain::ALL {
+            let text = self.param(given[d.index()], target(d), &format!("{key}.{}", d.name()))?;
+            out.push((d.name(), text));
+        }
+        Ok(inline(&out))
+    }
+
+    fn years(&mut self, file: &ScenarioToml) -> Res<()> {
+        let y = file.years.as_ref();
+        let (start_raw, end_raw) = (y.and_then(|y| y.start.as_ref()), y.and_then(|y| y.end.as_ref()));
+        let range = (1, 9999);
+        let start = self.int(start_raw, "years.start", range, self.spec.start.into())?;
+        let end = self.int(end_raw, "years.end", range, self.spec.end.into())?;
+        let at = end_raw.or(start_raw).map(Spanned::span);
+        if end < start {
+            return Err(self.map.error(
+                ErrorKind::Invalid,
+                at,
+                Some("years.end"),
+                format!(
+                    "years.end = {end} is before years.start = {start}: years must run forward \
+                     (allowed end >= start)"
+                ),
+            ));
+        }
+        if end - start > 500 {
+            return Err(self.map.error(
+                ErrorKind::OutOfRange,
+                at,
+                Some("years.end"),
+                format!(
+                    "years.start = {start} to years.end = {end} is {} years: allowed at most 501",
+                    end - start + 1
+                ),
+            ));
+        }
+        // Both lie in 1..=9999, so the conversions are exact.
+        self.spec.start = start as i32;
+        self.spec.end = end as i32;
+        self.doc.put(&["years"], "start", start.to_string());
+        self.doc.put(&["years"], "end", end.to_string());
+        Ok(())
+    }
+
+    fn ensemble(&mut self, file: &ScenarioToml) -> Res<(usize, u64)> {
+        let e = file.ensemble.as_ref();
+        let runs_raw = e.and_then(|e| e.runs.as_ref());
+        if let Some(r) = runs_raw
+            && let RawValue::Integer(i) = r.get_ref()
+            && *i < 1
+        {
+            return Err(self.err(
+                ErrorKind::OutOfRange,
+                r.span(),
+                "ensemble.runs",
+                format!(
+                    "ensemble.runs = {i}: ensemble.runs must be at least 1 (allowed 1 to \
+                     {MAX_RUNS})"
+                ),
+            ));
+        }
+        let runs = self.int(runs_raw, "ensemble.runs", (1, MAX_RUNS as i64), DEFAULT_RUNS as i64)?;
+        let seed_raw = e.and_then(|e| e.seed.as_ref());
+        let seed = self.int(seed_raw, "ensemble.seed", (0, i64::MAX), DEFAULT_SEED as i64)?;
+        self.doc.put(&["ensemble"], "runs", runs.to_string());
+        self.doc.put(&["ensemble"], "seed", seed.to_string());
+        self.doc.put(&["ensemble"], "widen_by_confidence", self.widen.to_string());
+        // Both were checked to be positive and in range.
+        Ok((runs as usize, seed as u64))
+    }
+
+    fn state(&mut self, file: &ScenarioToml) -> Res<()> {
+        let st = file.state.as_ref();
+        let s = ["state"];
+        if let Some(name) = st.and_then(|s| s.name.as_ref()) {
+            self.spec.government.state = name.get_ref().clone();
+        }
+        self.doc.put(&s, "name", string(&self.spec.government.state));
+        let ac = self.per_power(
+            st.and_then(|s| s.autonomy_cost.as_ref()),
+            "state.autonomy_cost",
+            Target::AutonomyCost,
+        )?;
+        self.doc.put(&s, "autonomy_cost", ac);
+        let scalars: [(&str, Option<&Raw>, Target); 11] = [
+            ("inertia", st.and_then(|s| s.inertia.as_ref()), Target::Inertia),
+            ("max_move", st.and_then(|s| s.max_move.as_ref()), Target::MaxMove),
+            ("noise", st.and_then(|s| s.noise.as_ref()), Target::Noise),
+            ("opinion_weight", st.and_then(|s| s.opinion_weight.as_ref()), Target::OpinionWeight),
+            (
+                "election_multiplier",
+                st.and_then(|s| s.election_multiplier.as_ref()),
+                Target::ElectionMultiplier,
+            ),
+            ("option_value", st.and_then(|s| s.option_value.as_ref()), Target::OptionValue),
+            ("option_offset", st.and_then(|s| s.option_offset.as_ref()), Target::OptionOffset),
+            (
+                "sovereignty_value",
+                st.and_then(|s| s.sovereignty_value.as_ref()),
+                Target::SovereigntyValue,
+            ),
+            ("accession_value", st.and_then(|s| s.accession_value.as_ref()), Target::AccessionValue),
+            ("promotion", st.and_then(|s| s.promotion.as_ref()), Target::Promotion),
+            (
+                "threat_smoothing",
+                st.and_then(|s| s.threat_smoothing.as_ref()),
+                Target::ThreatSmoothing,
+            ),
+        ];
+        for (key, raw, target) in scalars {
+            let text = self.param(raw, target, &format!("state.{key}"))?;
+            self.doc.put(&s, key, text);
+        }
+        let g = &self.spec.government;
+        let period = self.int(
+            st.and_then(|s| s.election_period.as_ref()),
+            "state.election_period",
+            (0, 100),
+            g.election_period.into(),
+        )?;
+        let first = self.int(
+            st.and_then(|s| s.first_election.as_ref()),
+            "state.first_election",
+            (1, 9999),
+            g.first_election.into(),
+        )?;
+        let iterations = self.int(
+            st.and_then(|s| s.ascent_iterations.as_ref()),
+            "state.ascent_iterations",
+            (1, 10_000),
+            g.ascent_iterations.into(),
+        )?;
+        let g = &mut self.spec.government;
+        // All three were checked against ranges that fit their types.
+        g.election_period = period as u32;
+        g.first_election = first as i32;
+        g.ascent_iterations = iterations as u32;
+        if let Some(ties) = st.and_then(|s| s.structural_ties.as_ref()) {
+            g.structural_ties = *ties.get_ref();
+        }
+        let ties = g.structural_ties;
+        self.doc.put(&s, "election_period", period.to_string());
+        self.doc.put(&s, "first_election", first.to_string());
+        self.doc.put(&s, "ascent_iterations", iterations.to_string());
+        self.doc.put(&s, "structural_ties", ties.to_string());
+
+        let weights = st.and_then(|s| s.domain_weights.as_ref());
+        if let Some(w) = weights {
+            self.origins
+                .insert("government.domain_weights".into(), w.span());
+        }
+        let w: Option<&DomainsToml> = weights.map(Spanned::get_ref);
+        for d in Domain::ALL {
+            let raw = w.and_then(|w| match d {
+                Domain::Economy => w.economy.as_ref(),
+                Domain::Security => w.security.as_ref(),
+                Domain::Technology => w.technology.as_ref(),
+                Domain::Diplomacy => w.diplomacy.as_ref(),
+            });
+            let key = format!("state.domain_weights.{}", d.name());
+            let text = self.param(raw, Target::DomainWeight(d), &key)?;
+            self.doc.put(&["state", "domain_weights"], d.name(), text);
+        }
+
+        let closeness = st.and_then(|s| s.initial_closeness.as_ref());
+        let n = self.spec.powers.len();
+        let mut given: Vec<Option<(&Spanned<String>, &Raw)>> = vec![None; n];
+        if let Some(c) = closeness {
+            for (k, v) in c.get_ref() {
+                let p = self.power(k, "state.initial_closeness", "[state.initial_closeness]")?;
+                given[p] = Some((k, v));
+            }
+        }
+        for (p, entry) in given.into_iter().enumerate() {
+            let id = self.spec.powers[p].id.clone();
+            let key = format!("state.initial_closeness.{id}");
+            let target = |d: Domain| Target::InitialCloseness(p, d);
+            let text = match entry {
+                Some((_, v)) if is_map(v) => {
+                    self.per_domain_table(v.get_ref().as_table().unwrap_or(&[]), &key, target)?
+                }
+                Some((_, v)) => {
+                    let mut out = Vec::new();
+                    for d in Domain::ALL {
+                        out.push((d.name(), self.param(Some(v), target(d), &key)?));
+                    }
+                    inline(&out)
+                }
+                None => self.per_domain_table(&[], &key, target)?,
+            };
+            self.doc.put(&["state", "initial_closeness"], &id, text);
+        }
+        Ok(())
+    }
+
+    fn powers(&mut self, file: &ScenarioToml) -> Res<()> {
+        let n = self.spec.powers.len();
+        let mut given = vec![None; n];
+        for (k, v) in file.powers.iter().flatten() {
+            given[self.power(k, &format!("powers.{}", k.get_ref()), "[powers]")?] = Some(v);
+        }
+        for (p, entry) in given.into_iter().enumerate() {
+            let id = self.spec.powers[p].id.clone();
+            let sec = ["powers", id.as_str()];
+            let key = |f: &str| join_path(&["powers", id.as_str(), f]);
+            if let Some(name) = entry.and_then(|e| e.name.as_ref()) {
+                self.spec.powers[p].name = name.get_ref().clone();
+            }
+            if let Some(color) = entry.and_then(|e| e.color.as_ref()) {
+                self.spec.powers[p].color = parse_color(color.get_ref()).ok_or_else(|| {
+                    self.err(
+                        ErrorKind::OutOfRange,
+                        color.span(),
+                        &key("color"),
+                        format!(
+                            "{} = \"{}\" is not a colour: allowed \"#rrggbb\" (six hex digits)",
+                            key("color"),
+                            color.get_ref()
+                        ),
+                    )
+                })?;
+            }
+            let [r, g, b] = self.spec.powers[p].color;
+            self.doc.put(&sec, "name", string(&self.spec.powers[p].name));
+            self.doc.put(&sec, "color", string(&format!("#{r:02x}{g:02x}{b:02x}")));
+            let text = self.param(entry.and_then(|e| e.budget.as_ref()), Target::Budget(p), &key("budget"))?;
+            self.doc.put(&sec, "budget", text);
+            let mix = entry.and_then(|e| e.mix.as_ref());
+            if let Some(m) = mix {
+                self.origins.insert(format!("powers.{id}.mix"), m.span());
+            }
+            let m = mix.map(Spanned::get_ref);
+            let mut out = Vec::new();
+            for kind in Kind::ALL.into_iter().filter(|k| k.is_budgeted()) {
+                let raw = m.and_then(|m| match kind {
+                    Kind::Grants => m.grants.as_ref(),
+                    Kind::Loans => m.loans.as_ref(),
+                    Kind::HealthAid => m.health_aid.as_ref(),
+                    Kind::Arms => m.arms.as_ref(),
+                    _ => m.tech.as_ref(),
+                });
+                let k = format!("{}.{}", key("mix"), kind.name());
+                out.push((kind.name(), self.param(raw, Target::Mix(p, kind), &k)?));
+            }
+            self.doc.put(&sec, "mix", inline(&out));
+            let fields: [(&str, Option<&Raw>, Target); 8] = [
+                ("trade", entry.and_then(|e| e.trade.as_ref()), Target::Mix(p, Kind::Trade)),
+                (
+                    "sovereignty_support",
+                    entry.and_then(|e| e.sovereignty_support.as_ref()),
+                    Target::Mix(p, Kind::SovereigntySupport),
+                ),
+                (
+                    "accession",
+                    entry.and_then(|e| e.accession.as_ref()),
+                    Target::Mix(p, Kind::Accession),
+                ),
+                ("target", entry.and_then(|e| e.target.as_ref()), Target::PowerTarget(p)),
+                (
+                    "responsiveness",
+                    entry.and_then(|e| e.responsiveness.as_ref()),
+                    Target::Responsiveness(p),
+                ),
+                (
+                    "rivalry_response",
+                    entry.and_then(|e| e.rivalry_response.as_ref()),
+                    Target::RivalryResponse(p),
+                ),
+                ("buster", entry.and_then(|e| e.buster.as_ref()), Target::Buster(p)),
+                (
+                    "media_sensitivity",
+                    entry.and_then(|e| e.media_sensitivity.as_ref()),
+                    Target::MediaSensitivity(p),
+                ),
+            ];
+            for (f, raw, target) in fields {
+                let text = self.param(raw, target, &key(f))?;
+                self.doc.put(&sec, f, text);
+            }
+        }
+        Ok(())
+    }
+
+    fn instruments(&mut self, file: &ScenarioToml) -> Res<()> {
+        let mut given = [None; Kind::ALL.len()];
+        for (k, v) in file.instruments.iter().flatten() {
+            let kind = Kind::parse(k.get_ref()).ok_or_else(|| {
+                let key = format!("instruments.{}", k.get_ref());
+                self.err(
+                    ErrorKind::UnknownName,
+                    k.span(),
+                    &key,
+                    format!(
+                        "unknown instrument kind `{}` in [instruments]: {}allowed {}",
+                        k.get_ref(),
+                        suggest(k.get_ref(), Kind::ALL.iter().map(|k| k.name())),
+                        Kind::ALL.map(|k| k.name()).join(", ")
+                    ),
+                )
+            })?;
+            given[kind.index()] = Some(v);
+        }
+        for kind in Kind::ALL {
+            let e = given[kind.index()];
+            let sec = ["instruments", kind.name()];
+            let fields: [(&str, Option<&Raw>, Target); 8] = [
+                ("economy", e.and_then(|e| e.economy.as_ref()), Target::KindDomain(kind, Domain::Economy)),
+                ("security", e.and_then(|e| e.security.as_ref()), Target::KindDomain(kind, Domain::Security)),
+                (
+                    "technology",
+                    e.and_then(|e| e.technology.as_ref()),
+                    Target::KindDomain(kind, Domain::Technology),
+                ),
+                (
+                    "diplomacy",
+                    e.and_then(|e| e.diplomacy.as_ref()),
+                    Target::KindDomain(kind, Domain::Diplomacy),
+                ),
+                ("visibility", e.and_then(|e| e.visibility.as_ref()), Target::Visibility(kind)),
+                ("scale", e.and_then(|e| e.scale.as_ref()), Target::Scale(kind)),
+                ("adjust", e.and_then(|e| e.adjust.as_ref()), Target::Adjust(kind)),
+                ("weight", e.and_then(|e| e.weight.as_ref()), Target::Weight(kind)),
+            ];
+            for (f, raw, target) in fields {
+                let text = self.param(raw, target, &format!("instruments.{}.{f}", kind.name()))?;
+                self.doc.put(&sec, f, text);
+            }
+        }
+        Ok(())
+    }
+
+    fn rivalry(&mut self, file: &ScenarioToml) -> Res<()> {
+        let n = self.spec.powers.len();
+        let mut given: BTreeMap<(PowerId, PowerId), (&Spanned<String>, &Raw)> = BTreeMap::new();
+        for (k, v) in file.rivalry.iter().flatten() {
+            let key = format!("rivalry.{}", k.get_ref());
+            let Some((a, b)) = k.get_ref().split_once('-') else {
+                return Err(self.err(
+                    ErrorKind::UnknownName,
+                    k.span(),
+                    &key,
+                    format!(
+                        "rivalry key \"{}\" is not a pair: allowed \"<A>-<B>\" with A and B \
+                         among {}, e.g. \"US-CN\"",
+                        k.get_ref(),
+                        self.ids()
+                    ),
+                ));
+            };
+            let part = |s: &str| Spanned::new(k.span(), s.to_string());
+            let what = format!("the rivalry pair {key}");
+            let p = self.power(&part(a), &key, &what)?;
+            let q = self.power(&part(b), &key, &what)?;
+            if p == q {
+                return Err(self.err(
+                    ErrorKind::Invalid,
+                    k.span(),
+                    &key,
+                    format!("rivalry \"{}\" names one power twice: allowed two different powers", k.get_ref()),
+                ));
+            }
+            if let Some((other, _)) = given.insert((p.min(q), p.max(q)), (k, v)) {
+                return Err(self.err(
+                    ErrorKind::Invalid,
+                    k.span(),
+                    &key,
+                    format!(
+                        "rivalry \"{}\" is given twice (also as \"{}\"): rivalry is symmetric, \
+                         allowed one entry per pair",
+                        k.get_ref(),
+                        other.get_ref()
+                    ),
+                ));
+            }
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let pair = format!("{}-{}", self.spec.powers[p].id, self.spec.powers[q].id);
+                let key = format!("rivalry.{pair}");
+                let text = match given.get(&(p, q)) {
+                    Some((_, v)) if is_map(v) => self.per_domain_table(
+                        v.get_ref().as_table().unwrap_or(&[]),
+                        &key,
+                        |d| Target::Rivalry(p, q, Some(d)),
+                    )?,
+                    Some((_, v)) => self.param(Some(v), Target::Rivalry(p, q, None), &key)?,
+                    None => self.per_domain_table(&[], &key, |d| Target::Rivalry(p, q, Some(d)))?,
+                };
+                self.doc.put(&["rivalry"], &pair, text);
+            }
+        }
+        Ok(())
+    }
+
+    fn accession(&mut self, file: &ScenarioToml) -> Res<()> {
+        let a = file.accession.as_ref();
+        if let Some(power) = a.and_then(|a| a.power.as_ref()) {
+            self.spec.accession_power = if power.get_ref().is_empty() {
+                None
+            } else {
+                Some(self.power(power, "accession.power", "accession.power (\"\" for none)")?)
+            };
+        }
+        let id = self
+            .spec
+            .accession_power
+            .map_or(String::new(), |p| self.spec.powers[p].id.clone());
+        self.doc.put(&["accession"], "power", string(&id));
+        let text = self.param(
+            a.and_then(|a| a.credibility.as_ref()),
+            Target::Credibility,
+            "accession.credibility",
+        )?;
+        self.doc.put(&["accession"], "credibility", text);
+        Ok(())
+    }
+
+    fn threats(&mut self, file: &ScenarioToml) -> Res<()> {
+        let Some(threats) = &file.threats else {
+            return Ok(());
+        };
+        for (id, t) in threats {
+            let key = format!("threats.{}", id.get_ref());
+            if id.get_ref().is_empty()
+                || !id.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(self.err(
+                    ErrorKind::Invalid,
+                    id.span(),
+                    &key,
+                    format!("threat id \"{}\": allowed letters, digits, '_' and '-'", id.get_ref()),
+                ));
+            }
+            let sender = self.power(&t.sender, &format!("{key}.sender"), &format!("{key}.sender"))?;
+            let rival = self.power(&t.rival, &format!("{key}.rival"), &format!("{key}.rival"))?;
+            if sender == rival {
+                return Err(self.err(
+                    ErrorKind::Invalid,
+                    t.rival.span(),
+                    &format!("{key}.rival"),
+                    format!(
+                        "{key}.rival = \"{}\" is also the sender: allowed a power other than the \
+                         sender",
+                        t.rival.get_ref()
+                    ),
+                ));
+            }
+            let domain = self.domain(&t.domain, &format!("{key}.domain"))?;
+            let start = self.spec.start;
+            self.spec
+                .threats
+                .push(default_threat(id.get_ref(), sender, rival, domain, start));
+        }
+        for (h, (id, t)) in threats.iter().enumerate() {
+            let sec = ["threats", id.get_ref().as_str()];
+            let key = |f: &str| format!("threats.{}.{f}", id.get_ref());
+            self.doc.put(&sec, "sender", string(t.sender.get_ref()));
+            self.doc.put(&sec, "rival", string(t.rival.get_ref()));
+            self.doc.put(&sec, "domain", string(t.domain.get_ref()));
+            let fields: [(&str, Option<&Raw>, Target); 8] = [
+                ("red_line", t.red_line.as_ref(), Target::RedLine(h)),
+                ("severity", t.severity.as_ref(), Target::Severity(h)),
+                ("grace", t.grace.as_ref(), Target::Grace(h)),
+                ("resolve", t.resolve.as_ref(), Target::Resolve(h)),
+                ("belief", t.belief.as_ref(), Target::Belief(h)),
+                ("learning", t.learning.as_ref(), Target::Learning(h)),
+                ("damage", t.damage.as_ref(), Target::Damage(h)),
+                ("lift", t.lift.as_ref(), Target::Lift(h)),
+            ];
+            for (f, raw, target) in fields {
+                let text = self.param(raw, target, &key(f))?;
+                self.doc.put(&sec, f, text);
+            }
+            if let Some(issue) = &t.issue {
+                if issue.get_ref().len() != 3 {
+                    return Err(self.err(
+                        ErrorKind::Invalid,
+                        issue.span(),
+                        &key("issue"),
+                        format!(
+                            "{} has {} numbers: allowed exactly 3, [z0, z1, z2]",
+                            key("issue"),
+                            issue.get_ref().len()
+                        ),
+                    ));
+                }
+                let mut out = Vec::new();
+                for (i, raw) in issue.get_ref().iter().enumerate() {
+                    out.push(self.param(Some(raw), Target::Issue(h, i), &format!("{}[{i}]", key("issue")))?);
+                }
+                self.doc.put(&sec, "issue", format!("[{}]", out.join(", ")));
+            }
+            let from = self.int(t.active_from.as_ref(), &key("active_from"), (1, 9999), self.spec.start.into())?;
+            // Checked to lie in 1..=9999.
+            self.spec.threats[h].active_from = from as i32;
+            self.doc.put(&sec, "active_from", from.to_string());
+        }
+        Ok(())
+    }
+
+    fn population(&mut self, file: &ScenarioToml) -> Res<()> {
+        let pop = file.population.as_ref();
+        let s = ["population"];
+        let citizens = self.int(
+            pop.and_then(|p| p.citizens.as_ref()),
+            "population.citizens",
+            (1, 1_000_000),
+            self.spec.population.citizens as i64,
+        )?;
+        // Checked to lie in 1..=1_000_000.
+        self.spec.population.citizens = citizens as usize;
+        self.doc.put(&s, "citizens", citizens.to_string());
+        let maps: [(&str, Option<&Raw>, fn(PowerId) -> Target); 3] = [
+            ("anchor_mean", pop.and_then(|p| p.anchor_mean.as_ref()), Target::AnchorMean),
+            (
+                "media_pro_government",
+                pop.and_then(|p| p.media_pro_government.as_ref()),
+                Target::MediaProGovernment,
+            ),
+            (
+                "media_independent",
+                pop.and_then(|p| p.media_independent.as_ref()),
+                Target::MediaIndependent,
+            ),
+        ];
+        for (f, raw, target) in maps {
+            let text = self.per_power(raw, &format!("population.{f}"), target)?;
+            self.doc.put(&s, f, text);
+        }
+        let scalars: [(&str, Option<&Raw>, Target); 13] = [
+            ("anchor_sd", pop.and_then(|p| p.anchor_sd.as_ref()), Target::AnchorSd),
+            ("susceptibility", pop.and_then(|p| p.susceptibility.as_ref()), Target::Susceptibility),
+            (
+                "susceptibility_concentration",
+                pop.and_then(|p| p.susceptibility_concentration.as_ref()),
+                Target::SusceptibilityConcentration,
+            ),
+            ("confidence", pop.and_then(|p| p.confidence.as_ref()), Target::Confidence),
+            (
+                "confidence_spread",
+                pop.and_then(|p| p.confidence_spread.as_ref()),
+                Target::ConfidenceSpread,
+            ),
+            ("anchor_drift", pop.and_then(|p| p.anchor_drift.as_ref()), Target::AnchorDrift),
+            (
+                "pro_government_share",
+                pop.and_then(|p| p.pro_government_share.as_ref()),
+                Target::ProGovernmentShare,
+            ),
+            ("media_pull", pop.and_then(|p| p.media_pull.as_ref()), Target::MediaPull),
+            ("experience_pull", pop.and_then(|p| p.experience_pull.as_ref()), Target::ExperiencePull),
+            ("framing", pop.and_then(|p| p.framing.as_ref()), Target::Framing),
+            ("aid_decay", pop.and_then(|p| p.aid_decay.as_ref()), Target::AidDecay),
+            (
+                "sanction_backlash",
+                pop.and_then(|p| p.sanction_backlash.as_ref()),
+                Target::SanctionBacklash,
+            ),
+            ("experience_rate", pop.and_then(|p| p.experience_rate.as_ref()), Target::ExperienceRate),
+        ];
+        for (f, raw, target) in scalars {
+            let text = self.param(raw, target, &format!("population.{f}"))?;
+            self.doc.put(&s, f, text);
+        }
+        Ok(())
+    }
+
+    fn polls(&mut self, file: &ScenarioToml) -> Res<()> {
+        let polls = file.polls.as_ref();
+        let s = ["polls"];
+        let respondents = self.int(
+            polls.and_then(|p| p.respondents.as_ref()),
+            "polls.respondents",
+            (1, 1_000_000),
+            self.spec.polls.respondents as i64,
+        )?;
+        // Checked to lie in 1..=1_000_000.
+        self.spec.polls.respondents = respondents as usize;
+        self.doc.put(&s, "respondents", respondents.to_string());
+        let scalars: [(&str, Option<&Raw>, Target); 6] = [
+            ("sharpness", polls.and_then(|p| p.sharpness.as_ref()), Target::PollSharpness),
+            ("outside", polls.and_then(|p| p.outside.as_ref()), Target::PollOutside),
+            ("aid_sharpness", polls.and_then(|p| p.aid_sharpness.as_ref()), Target::AidSharpness),
+            ("aid_outside", polls.and_then(|p| p.aid_outside.as_ref()), Target::AidOutside),
+            ("noise", polls.and_then(|p| p.noise.as_ref()), Target::PollNoise),
+            (
+                "membership_threshold",
+                polls.and_then(|p| p.membership_threshold.as_ref()),
+                Target::MembershipThreshold,
+            ),
+        ];
+        for (f, raw, target) in scalars {
+            let text = self.param(raw, target, &format!("polls.{f}"))?;
+            self.doc.put(&s, f, text);
+        }
+        Ok(())
+    }
+
+    fn alignment(&mut self, file: &ScenarioToml) -> Res<()> {
+        let al = file.alignment.as_ref();
+        let s = ["alignment"];
+        if let Some(with) = al.and_then(|a| a.with.as_ref()) {
+            self.spec.alignment.with = self.power(with, "alignment.with", "alignment.with")?;
+        }
+        let with = self.spec.powers[self.spec.alignment.with].id.clone();
+        self.doc.put(&s, "with", string(&with));
+        let scalars: [(&str, Option<&Raw>, Target); 3] = [
+            ("kappa0", al.and_then(|a| a.kappa0.as_ref()), Target::Kappa0),
+            ("kappa1", al.and_then(|a| a.kappa1.as_ref()), Target::Kappa1),
+            ("other_closeness", al.and_then(|a| a.other_closeness.as_ref()), Target::OtherCloseness),
+        ];
+        for (f, raw, target) in scalars {
+            let text = self.param(raw, target, &format!("alignment.{f}"))?;
+            self.doc.put(&s, f, text);
+        }
+        if let Some(agenda) = al.and_then(|a| a.agenda.as_ref()) {
+            let mut years = Vec::new();
+            for (year_key, shares) in agenda.get_ref() {
+                let key = format!("alignment.agenda.{}", year_key.get_ref());
+                let year: i32 = year_key.get_ref().parse().map_err(|_| {
+                    self.err(
+                        ErrorKind::WrongType,
+                        year_key.span(),
+                        &key,
+                        format!(
+                            "alignment.agenda key \"{}\" is not a year: allowed whole years such \
+                             as 2024",
+                            year_key.get_ref()
+                        ),
+                    )
+                })?;
+                self.origins.insert(key.clone(), shares.span());
+                let mut list = Vec::new();
+                for (target_key, raw) in shares.get_ref() {
+                    let share_key = format!("{key}.{}", target_key.get_ref());
+                    let target = if target_key.get_ref() == "other" {
+                        AgendaTarget::Other
+                    } else {
+                        AgendaTarget::Power(self.power(
+                            target_key,
+                            &share_key,
+                            &format!("{key} (targets are power ids or `other`)"),
+                        )?)
+                    };
+                    let v = self.plain(raw, &share_key, "an agenda share", (0.0, 1.0))?;
+                    list.push((target, v));
+                }
+                let total: f64 = list.iter().map(|(_, v)| v).sum();
+                if (total - 1.0).abs() > 1e-6 {
+                    return Err(self.err(
+                        ErrorKind::Invalid,
+                        shares.span(),
+                        &key,
+                        format!(
+                            "{key} = {}: shares sum to {}: they must sum to 1",
+                            self.map.text_of(&shares.span()),
+                            (total * 1e9).round() / 1e9
+                        ),
+                    ));
+                }
+                // Declared power order, then `other`, whatever order the file used.
+                list.sort_by_key(|(t, _)| match t {
+                    AgendaTarget::Power(p) => *p,
+                    AgendaTarget::Other => usize::MAX,
+                });
+                years.push(AgendaYear { year, shares: list });
+            }
+            years.sort_by_key(|y| y.year);
+            self.spec.alignment.agenda = years;
+        }
+        for year in &self.spec.alignment.agenda {
+            let entries: Vec<(String, String)> = year
+                .shares
+                .iter()
+                .map(|(t, v)| {
+                    let name = match t {
+                        AgendaTarget::Power(p) => self.spec.powers[*p].id.clone(),
+                        AgendaTarget::Other => "other".to_string(),
+                    };
+                    (name, fmt_f64(*v))
+                })
+                .collect();
+            self.doc
+                .put(&["alignment", "agenda"], &year.year.to_string(), inline(&entries));
+        }
+        Ok(())
+    }
+
+    /// A parameter path inside an effect (`state.` may stand for `government.`).
+    fn effect_target(&self, path: &Spanned<String>, key: &str) -> Res<Target> {
+        let p = path.get_ref();
+        let canonical = match p.strip_prefix("state.") {
+            Some(rest) => format!("government.{rest}"),
+            None => p.clone(),
+        };
+        Target::parse(&canonical, &self.spec).map_err(|message| {
+            self.err(ErrorKind::UnknownName, path.span(), key, format!("{key}: {message}"))
+        })
+    }
+
+    /// The effects of an event, rule or random event, and their TOML written back.
+    fn effects(&self, e: &EffectsToml<'_>, key: &str) -> Res<(Vec<Effect>, Vec<(&'static str, String)>)> {
+        let mut effects = Vec::new();
+        let mut out = Vec::new();
+        if let Some(source) = e.source {
+            out.push(("source", string(source.get_ref())));
+        }
+        let ops: [(&'static str, Option<&Named<Raw>>, fn(f64) -> Op); 3] =
+            [("set", e.set, Op::Set), ("add", e.add, Op::Add), ("scale", e.scale, Op::Scale)];
+        for (name, map, op) in ops {
+            let Some(map) = map else { continue };
+            let mut texts = Vec::new();
+            for (path, raw) in map {
+                let k = format!("{key}.{name}.{}", key_text(path.get_ref()));
+                let target = self.effect_target(path, &k)?;
+                let range = if name == "set" { target.range() } else { (f64::NEG_INFINITY, f64::INFINITY) };
+                let v = self.plain(raw, &k, "an effect value", range)?;
+                effects.push(Effect::Param { target, op: op(v) });
+                texts.push((path.get_ref().clone(), fmt_f64(v)));
+            }
+            out.push((name, inline(&texts)));
+        }
+        if let Some(ramps) = e.ramp {
+            let mut texts = Vec::new();
+            for (path, ramp) in ramps {
+                let k = format!("{key}.ramp.{}", key_text(path.get_ref()));
+                let target = self.effect_target(path, &k)?;
+                let to = self.plain(&ramp.get_ref().to, &format!("{k}.to"), "an effect value", target.range())?;
+                let years = parse_int(self.map, &ramp.get_ref().years, &format!("{k}.years"), (1, 500))?;
+                // Checked to lie in 1..=500.
+                let years = years as u32;
+                effects.push(Effect::Param { target, op: Op::Ramp { to, years } });
+                texts.push((
+                    path.get_ref().clone(),
+                    format!("{{ to = {}, years = {years} }}", fmt_f64(to)),
+                ));
+            }
+            out.push(("ramp", inline(&texts)));
+        }
+        if let Some(ids) = e.start_threats {
+            let mut texts = Vec::new();
+            for id in ids {
+                let h = self
+                    .spec
+                    .threats
+                    .iter()
+                    .position(|t| t.id == *id.get_ref())
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = self.spec.threats.iter().map(|t| t.id.as_str()).collect();
+                        self.err(
+                            ErrorKind::UnknownName,
+                            id.span(),
+                            &format!("{key}.start_threats"),
+                            format!(
+                                "{key}.start_threats: unknown threat `{}`: {}declared threats \
+                                 are {}",
+                                id.get_ref(),
+                                suggest(id.get_ref(), known.iter().copied()),
+                                if known.is_empty() { "none ([threats.<id>])".to_string() } else { known.join(", ") }
+                            ),
+                        )
+                    })?;
+                effects.push(Effect::StartThreat(h));
+                texts.push(string(id.get_ref()));
+            }
+            out.push(("start_threats", format!("[{}]", texts.join(", "))));
+        }
+        if let Some(deliveries) = e.deliver {
+            let mut texts = Vec::new();
+            for (i, d) in deliveries.iter().enumerate() {
+                let k = format!("{key}.deliver[{i}]");
+                let d = d.get_ref();
+                let power = self.power(&d.power, &format!("{k}.power"), &format!("{k}.power"))?;
+                let kind = Kind::parse(d.kind.get_ref()).ok_or_else(|| {
+                    self.err(
+                        ErrorKind::UnknownName,
+                        d.kind.span(),
+                        &format!("{k}.kind"),
+                        format!(
+                            "{k}.kind: unknown instrument kind `{}`: {}allowed {}",
+                            d.kind.get_ref(),
+                            suggest(d.kind.get_ref(), Kind::ALL.iter().map(|k| k.name())),
+                            Kind::ALL.map(|k| k.name()).join(", ")
+                        ),
+                    )
+                })?;
+                let amount = self.plain(&d.amount, &format!("{k}.amount"), "an effect value", (0.0, f64::INFINITY))?;
+                effects.push(Effect::Deliver { power, kind, amount });
+                texts.push(format!(
+                    "{{ power = {}, kind = {}, amount = {} }}",
+                    string(d.power.get_ref()),
+                    string(kind.name()),
+                    fmt_f64(amount)
+                ));
+            }
+            out.push(("deliver", format!("[{}]", texts.join(", "))));
+        }
+        if let Some(experiences) = e.experience {
+            let mut texts = Vec::new();
+            for (i, x) in experiences.iter().enumerate() {
+                let k = format!("{key}.experience[{i}]");
+                let x = x.get_ref();
+                let power = self.power(&x.power, &format!("{k}.power"), &format!("{k}.power"))?;
+                let share = self.plain(&x.share, &format!("{k}.share"), "an effect value", (0.0, 1.0))?;
+                let sign = self.plain(&x.sign, &format!("{k}.sign"), "an effect value", (-1.0, 1.0))?;
+                effects.push(Effect::Experience { power, share, sign });
+                texts.push(format!(
+                    "{{ power = {}, share = {}, sign = {} }}",
+                    string(x.power.get_ref()),
+                    fmt_f64(share),
+                    fmt_f64(sign)
+                ));
+            }
+            out.push(("experience", format!("[{}]", texts.join(", "))));
+        }
+        if let Some(snap) = e.snap_election {
+            if *snap.get_ref() {
+                effects.push(Effect::SnapElection);
+            }
+            out.push(("snap_election", snap.get_ref().to_string()));
+        }
+        Ok((effects, out))
+    }
+
+    fn events(&mut self, file: &ScenarioToml) -> Res<()> {
+        let (start, end) = (i64::from(self.spec.start), i64::from(self.spec.end));
+        let mut scripted = Vec::new();
+        for (name, e) in file.events.iter().flatten() {
+            let key = join_path(&["events", name.get_ref()]);
+            let year = parse_int(self.map, &e.year, &format!("{key}.year"), (1, 9999))?;
+            let (effects, out) = self.effects(&e.effects(), &key)?;
+            let sec = ["events", name.get_ref().as_str()];
+            self.doc.put(&sec, "year", year.to_string());
+            for (k, v) in out {
+                self.doc.put(&sec, k, v);
+            }
+            // Checked to lie in 1..=9999.
+            scripted.push(ScriptedEvent { name: name.get_ref().clone(), year: year as i32, effects });
+        }
+        scripted.sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
+        self.spec.events = scripted;
+
+        for (name, e) in file.random_events.iter().flatten() {
+            let key = join_path(&["random_events", name.get_ref()]);
+            let probability = self.plain(&e.probability, &format!("{key}.probability"), "a probability", (0.0, 1.0))?;
+            let from = self.int(e.from.as_ref(), &format!("{key}.from"), (1, 9999), start)?;
+            let until = self.int(e.until.as_ref(), &format!("{key}.until"), (1, 9999), end)?;
+            if until < from {
+                let at = e.until.as_ref().or(e.from.as_ref()).map(Spanned::span);
+                return Err(self.map.error(
+                    ErrorKind::Invalid,
+                    at,
+                    Some(&format!("{key}.until")),
+                    format!("{key}.until = {until} is before {key}.from = {from}: allowed until >= from"),
+                ));
+            }
+            let (effects, out) = self.effects(&e.effects(), &key)?;
+            let sec = ["random_events", name.get_ref().as_str()];
+            self.doc.put(&sec, "probability", fmt_f64(probability));
+            self.doc.put(&sec, "from", from.to_string());
+            self.doc.put(&sec, "until", until.to_string());
+            for (k, v) in out {
+                self.doc.put(&sec, k, v);
+            }
+            // Both checked to lie in 1..=9999.
+            self.spec.random_events.push(RandomEvent {
+                name: name.get_ref().clone(),
+                probability,
+                from: from as i32,
+                until: until as i32,
+                effects,
+            });
+        }
+
+        for (name, r) in file.rules.iter().flatten() {
+            let key = join_path(&["rules", name.get_ref()]);
+            let condition = self.condition(&r.when, &format!("{key}.when"))?;
+            let once = r.once.as_ref().is_none_or(|o| *o.get_ref());
+            let (effects, out) = self.effects(&r.effects(), &key)?;
+            let sec = ["rules", name.get_ref().as_str()];
+            self.doc.put(&sec, "when", string(r.when.get_ref()));
+            self.doc.put(&sec, "once", once.to_string());
+            for (k, v) in out {
+                self.doc.put(&sec, k, v);
+            }
+            self.spec.rules.push(Rule { name: name.get_ref().clone(), condition, once, effects });
+        }
+        Ok(())
+    }
+
+    /// Compiles a rule condition; an error points at the offending token in the file.
+    fn condition(&self, when: &Spanned<String>, key: &str) -> Res<Expr> {
+        let spec = &self.spec;
+        Expr::compile(when.get_ref(), &mut |name| vars::resolve(name, spec)).map_err(|e| {
+            let span = when.span();
+            // The position maps straight into the file when the string has no escapes.
+            let written = self.map.text_of(&span);
+            let offset = ["\"\"\"", "'''", "\"", "'"]
+                .iter()
+                .find(|q| written.starts_with(*q) && written[q.len()..].starts_with(when.get_ref().as_str()))
+                .map(|q| q.len());
+            let at = match offset {
+                Some(o) => {
+                    let start = span.start + o + e.position;
+                    let len = when.get_ref()[e.position.min(when.get_ref().len())..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
+                        .map(char::len_utf8)
+                        .sum::<usize>()
+                        .max(1);
+                    start..start + len
+                }
+                None => span,
+            };
+            self.map.error(
+                ErrorKind::Expression,
+                Some(at),
+                Some(key),
+                format!(
+                    "{key} = \"{}\": {} (column {} of the condition)",
+                    when.get_ref(),
+                    e.message,
+                    e.column
+                ),
+            )
+        })
+    }
+
+    /// Maps an error of `Params::new` back to the place in the file that set the value.
+    fn param_error(&self, e: ParamError) -> ScenarioError {
+        let mut path = e.path.as_str();
+        let span = loop {
+            if let Some(span) = self.origins.get(path) {
+                break Some(span.clone());
+            }
+            let prefix = format!("{path}.");
+            if let Some((_, span)) = self.origins.range(prefix.clone()..).next().filter(|(k, _)| k.starts_with(&prefix)) {
+                break Some(span.clone());
+            }
+            match path.rfind('.') {
+                Some(i) => path = &path[..i],
+                None => break None,
+            }
+        };
+        let key = toml_key(&e.path);
+        self.map
+            .error(ErrorKind::Invalid, span, Some(&key), format!("{key}: {}", e.message))
+    }
+}
+
+/// Whether a value is a table of named entries (not a number written as a table).
+fn is_map(raw: &Raw) -> bool {
+    matches!(raw.get_ref(), RawValue::Table(_)) && !raw.get_ref().has_key("value") && !raw.get_ref().has_key("dist")
+}
+
+/// `"#rrggbb"` to RGB.
+fn parse_color(s: &str) -> Option<[u8; 3]> {
+    let hex = s.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skeleton_of_the_default_powers_is_the_defaults() {
+        let ids: Vec<String> = DEFAULT_POWER_IDS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(skeleton(&ids), serbia());
+    }
+
+    #[test]
+    fn skeleton_maps_known_powers_and_neutral_ones() {
+        let ids: Vec<String> = ["CN", "TR", "EU"].iter().map(|s| s.to_string()).collect();
+        let s = skeleton(&ids);
+        let d = serbia();
+        assert_eq!(s.powers[0], d.powers[3]);
+        assert_eq!(s.powers[1], neutral_power("TR"));
+        assert_eq!(s.accession_power, Some(2));
+        assert_eq!(s.alignment.with, 2);
+        assert!((s.rivalry_of(0, 2, 2) - d.rivalry_of(3, 0, 2)).abs() < 1e-12);
+        assert!(s.rivalry_of(0, 1, 2).abs() < 1e-12);
+        assert!((s.government.initial_closeness[1][0] - NEUTRAL_CLOSENESS).abs() < 1e-12);
+        // RU is gone: its agenda share goes to "other".
+        let total: f64 = s.alignment.agenda[0].shares.iter().map(|(_, v)| v).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        Params::new(s).unwrap();
+    }
+
+    #[test]
+    fn colours_parse() {
+        assert_eq!(parse_color("#1f5fbf"), Some([0x1f, 0x5f, 0xbf]));
+        assert_eq!(parse_color("1f5fbf"), None);
+        assert_eq!(parse_color("#1f5fb"), None);
+    }
+}
