@@ -97,7 +97,11 @@ impl Progress {
 
 /// Parses `K/N`.
 fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
-    let bad = || usage(format!("--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"));
+    let bad = || {
+        usage(format!(
+            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
+        ))
+    };
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let k: usize = k.trim().parse().map_err(|_| bad())?;
     let n: usize = n.trim().parse().map_err(|_| bad())?;
@@ -176,7 +180,10 @@ pub fn write_results(
         "drivers.csv",
         &tables::to_csv(&tables::driver_rows(e, params))?,
     )?;
-    out.write("events.csv", &tables::to_csv(&tables::event_rows(e, params))?)?;
+    out.write(
+        "events.csv",
+        &tables::to_csv(&tables::event_rows(e, params))?,
+    )?;
     out.write(
         "outcomes.csv",
         &tables::to_csv(&tables::outcome_rows(e, params))?,
@@ -564,7 +571,10 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             p5: fixed(r["p5"].as_f64()),
             p95: fixed(r["p95"].as_f64()),
             median_minus_first: fixed(r["median_minus_first"].as_f64()),
-            crosses_half: r["crosses_half"].as_i64().map(|y| y.to_string()).unwrap_or_default(),
+            crosses_half: r["crosses_half"]
+                .as_i64()
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
             share_collapsed_toward: fixed(r["share_collapsed_toward"].as_f64()),
         })
         .collect();
@@ -707,7 +717,9 @@ fn print_driver_differences(rows: &[DriverDiff]) {
         return;
     }
     big.sort_by(|a, b| b.raw.abs().total_cmp(&a.raw.abs()));
-    println!("\nforces that made the gap (summed over all years, aggregate closeness, vs the first scenario):");
+    println!(
+        "\nforces that made the gap (summed over all years, aggregate closeness, vs the first scenario):"
+    );
     for r in big.iter().take(12) {
         println!(
             "  {:<22} {:<5} {:<28} {:+.3}",

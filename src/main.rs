@@ -28,7 +28,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let user = err.chain().any(|c| {
-                c.downcast_ref::<ScenarioError>().is_some() || c.downcast_ref::<UsageError>().is_some()
+                c.downcast_ref::<ScenarioError>().is_some()
+                    || c.downcast_ref::<UsageError>().is_some()
             });
             if err.downcast_ref::<ScenarioError>().is_some() {
                 // Scenario errors render their own location and snippet.

@@ -142,7 +142,8 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
         let mut part = Accumulator::new(&s.base, first.total);
         part.read_bytes(&bytes)
             .map_err(|e| bad(format!("{}: {e}", p.dir.join(PARTIAL).display())))?;
-        acc.merge(&part).map_err(|e| bad(format!("{}: {e}", p.dir.display())))?;
+        acc.merge(&part)
+            .map_err(|e| bad(format!("{}: {e}", p.dir.display())))?;
     }
     let ensemble = acc.finish();
     if ensemble.runs != first.total {
@@ -166,7 +167,10 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
             let body = if i == 0 {
                 &text[..]
             } else {
-                let cut = text.iter().position(|b| *b == b'\n').map_or(text.len(), |p| p + 1);
+                let cut = text
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(text.len(), |p| p + 1);
                 &text[cut..]
             };
             all.extend_from_slice(body);

@@ -84,7 +84,11 @@ pub fn values(rec: &YearRecord, out: &mut Vec<f64>) {
         out.extend_from_slice(&rec.instruments[p]);
     }
     for (stage, belief) in rec.threat_stage.iter().zip(&rec.belief) {
-        out.push(if *stage == Stage::Threatened { 1.0 } else { 0.0 });
+        out.push(if *stage == Stage::Threatened {
+            1.0
+        } else {
+            0.0
+        });
         out.push(if *stage == Stage::Imposed { 1.0 } else { 0.0 });
         out.push(*belief);
     }

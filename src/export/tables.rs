@@ -15,7 +15,10 @@ fn num(v: f64) -> String {
     if v.is_finite() {
         let s = format!("{v:.PRECISION$}");
         // Avoid "-0.000000".
-        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        if s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
             format!("{:.PRECISION$}", 0.0)
         } else {
             s
@@ -266,7 +269,11 @@ pub fn write_run_rows<W: std::io::Write>(
             out.spec.seed.to_string(),
             year.to_string(),
         ];
-        rec.extend(out.values[y * n_keys..(y + 1) * n_keys].iter().map(|v| num(*v)));
+        rec.extend(
+            out.values[y * n_keys..(y + 1) * n_keys]
+                .iter()
+                .map(|v| num(*v)),
+        );
         w.write_record(&rec)?;
     }
     Ok(())

@@ -96,6 +96,8 @@ pub struct World {
     pub rec: YearRecord,
     /// Random streams.
     pub rng: Streams,
+    /// Tabulated poll read-outs.
+    pub poll_tables: super::observables::PollTables,
 }
 
 impl World {
@@ -148,6 +150,7 @@ impl World {
                 citizens: stream(seed, Stream::Citizens),
                 polls: stream(seed, Stream::Polls),
             },
+            poll_tables: Default::default(),
             p,
         };
         world.factor0 = (0..n)

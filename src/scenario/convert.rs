@@ -16,8 +16,8 @@ use super::{Dist, Uncertain};
 use crate::model::defaults::{neutral_power, serbia};
 use crate::model::expr::Expr;
 use crate::model::{
-    AgendaTarget, AgendaYear, Domain, Effect, Kind, N_DOMAINS, Op, ParamError, ParamSpec,
-    Params, PowerId, RandomEvent, Rule, ScriptedEvent, Target, ThreatParams, range_text, vars,
+    AgendaTarget, AgendaYear, Domain, Effect, Kind, N_DOMAINS, Op, ParamError, ParamSpec, Params,
+    PowerId, RandomEvent, Rule, ScriptedEvent, Target, ThreatParams, range_text, vars,
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -37,7 +37,13 @@ const NEUTRAL_ANCHOR: f64 = 0.3;
 const NEUTRAL_MEDIA: f64 = 0.3;
 
 /// Defaults of a threat's numbers (docs/model.md §9: resolve 0.6, lifting 0.25, grace 1-2).
-fn default_threat(id: &str, sender: PowerId, rival: PowerId, domain: Domain, start: i32) -> ThreatParams {
+fn default_threat(
+    id: &str,
+    sender: PowerId,
+    rival: PowerId,
+    domain: Domain,
+    start: i32,
+) -> ThreatParams {
     ThreatParams {
         id: id.to_string(),
         sender,
@@ -81,6 +87,15 @@ struct Ctx<'m> {
 
 type Res<T> = Result<T, ScenarioError>;
 
+/// A per-power key of a section: its name, its value, its parameter for a power.
+type PerPowerField<'a> = (&'a str, Option<&'a Raw>, fn(PowerId) -> Target);
+
+/// An effect key (`set`, `add`, `scale`): its name, its table, the operation.
+type OpField<'a> = (&'static str, Option<&'a Named<Raw>>, fn(f64) -> Op);
+
+/// Effect keys written back: `(key, TOML value)`.
+type EffectTexts = Vec<(&'static str, String)>;
+
 /// Converts a deserialized scenario. `default_name` is used when it has no `name`.
 pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) -> Res<Converted> {
     let name = file
@@ -111,7 +126,10 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
     cx.doc.put(
         &[],
         "power_ids",
-        format!("[{}]", ids.iter().map(|i| string(i)).collect::<Vec<_>>().join(", ")),
+        format!(
+            "[{}]",
+            ids.iter().map(|i| string(i)).collect::<Vec<_>>().join(", ")
+        ),
     );
     cx.years(file)?;
     let (runs, seed) = cx.ensemble(file)?;
@@ -200,7 +218,11 @@ fn skeleton(ids: &[String]) -> ParamSpec {
         .map(|i| at(i).map_or(NEUTRAL_AUTONOMY_COST, |k| d.government.autonomy_cost[k]))
         .collect();
     g.initial_closeness = (0..n)
-        .map(|i| at(i).map_or([NEUTRAL_CLOSENESS; N_DOMAINS], |k| d.government.initial_closeness[k]))
+        .map(|i| {
+            at(i).map_or([NEUTRAL_CLOSENESS; N_DOMAINS], |k| {
+                d.government.initial_closeness[k]
+            })
+        })
         .collect();
     let pop = &mut spec.population;
     pop.anchor_mean = (0..n)
@@ -269,7 +291,13 @@ fn toml_key(path: &str) -> String {
 }
 
 impl Ctx<'_> {
-    fn err(&self, kind: ErrorKind, span: Range<usize>, key: &str, message: String) -> ScenarioError {
+    fn err(
+        &self,
+        kind: ErrorKind,
+        span: Range<usize>,
+        key: &str,
+        message: String,
+    ) -> ScenarioError {
         self.map.error(kind, Some(span), Some(key), message)
     }
 
@@ -393,7 +421,12 @@ impl Ctx<'_> {
                 dist,
             });
         }
-        Ok(n.toml_text())
+        Ok(match (target, n.value) {
+            (Target::Grace(_), NumValue::Fixed(v)) if n.provenance == Provenance::default() => {
+                format!("{v}")
+            }
+            _ => n.toml_text(),
+        })
     }
 
     /// A plain number (no distribution) within `[lo, hi]`.
@@ -471,7 +504,10 @@ impl Ctx<'_> {
 
     fn years(&mut self, file: &ScenarioToml) -> Res<()> {
         let y = file.years.as_ref();
-        let (start_raw, end_raw) = (y.and_then(|y| y.start.as_ref()), y.and_then(|y| y.end.as_ref()));
+        let (start_raw, end_raw) = (
+            y.and_then(|y| y.start.as_ref()),
+            y.and_then(|y| y.end.as_ref()),
+        );
         let range = (1, 9999);
         let start = self.int(start_raw, "years.start", range, self.spec.start.into())?;
         let end = self.int(end_raw, "years.end", range, self.spec.end.into())?;
@@ -482,8 +518,13 @@ impl Ctx<'_> {
                 at,
                 Some("years.end"),
                 format!(
-                    "years.end = {end} is before years.start = {start}: years must run forward \
-                     (allowed end >= start)"
+                    "years.end = {end}{} is before years.start = {start}: years must run \
+                     forward (allowed end >= start)",
+                    if end_raw.is_none() {
+                        " (the default)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -523,12 +564,23 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        let runs = self.int(runs_raw, "ensemble.runs", (1, MAX_RUNS as i64), DEFAULT_RUNS as i64)?;
+        let runs = self.int(
+            runs_raw,
+            "ensemble.runs",
+            (1, MAX_RUNS as i64),
+            DEFAULT_RUNS as i64,
+        )?;
         let seed_raw = e.and_then(|e| e.seed.as_ref());
-        let seed = self.int(seed_raw, "ensemble.seed", (0, i64::MAX), DEFAULT_SEED as i64)?;
+        let seed = self.int(
+            seed_raw,
+            "ensemble.seed",
+            (0, i64::MAX),
+            DEFAULT_SEED as i64,
+        )?;
         self.doc.put(&["ensemble"], "runs", runs.to_string());
         self.doc.put(&["ensemble"], "seed", seed.to_string());
-        self.doc.put(&["ensemble"], "widen_by_confidence", self.widen.to_string());
+        self.doc
+            .put(&["ensemble"], "widen_by_confidence", self.widen.to_string());
         // Both were checked to be positive and in range.
         Ok((runs as usize, seed as u64))
     }
@@ -539,7 +591,8 @@ impl Ctx<'_> {
         if let Some(name) = st.and_then(|s| s.name.as_ref()) {
             self.spec.government.state = name.get_ref().clone();
         }
-        self.doc.put(&s, "name", string(&self.spec.government.state));
+        self.doc
+            .put(&s, "name", string(&self.spec.government.state));
         let ac = self.per_power(
             st.and_then(|s| s.autonomy_cost.as_ref()),
             "state.autonomy_cost",
@@ -547,24 +600,52 @@ impl Ctx<'_> {
         )?;
         self.doc.put(&s, "autonomy_cost", ac);
         let scalars: [(&str, Option<&Raw>, Target); 11] = [
-            ("inertia", st.and_then(|s| s.inertia.as_ref()), Target::Inertia),
-            ("max_move", st.and_then(|s| s.max_move.as_ref()), Target::MaxMove),
+            (
+                "inertia",
+                st.and_then(|s| s.inertia.as_ref()),
+                Target::Inertia,
+            ),
+            (
+                "max_move",
+                st.and_then(|s| s.max_move.as_ref()),
+                Target::MaxMove,
+            ),
             ("noise", st.and_then(|s| s.noise.as_ref()), Target::Noise),
-            ("opinion_weight", st.and_then(|s| s.opinion_weight.as_ref()), Target::OpinionWeight),
+            (
+                "opinion_weight",
+                st.and_then(|s| s.opinion_weight.as_ref()),
+                Target::OpinionWeight,
+            ),
             (
                 "election_multiplier",
                 st.and_then(|s| s.election_multiplier.as_ref()),
                 Target::ElectionMultiplier,
             ),
-            ("option_value", st.and_then(|s| s.option_value.as_ref()), Target::OptionValue),
-            ("option_offset", st.and_then(|s| s.option_offset.as_ref()), Target::OptionOffset),
+            (
+                "option_value",
+                st.and_then(|s| s.option_value.as_ref()),
+                Target::OptionValue,
+            ),
+            (
+                "option_offset",
+                st.and_then(|s| s.option_offset.as_ref()),
+                Target::OptionOffset,
+            ),
             (
                 "sovereignty_value",
                 st.and_then(|s| s.sovereignty_value.as_ref()),
                 Target::SovereigntyValue,
             ),
-            ("accession_value", st.and_then(|s| s.accession_value.as_ref()), Target::AccessionValue),
-            ("promotion", st.and_then(|s| s.promotion.as_ref()), Target::Promotion),
+            (
+                "accession_value",
+                st.and_then(|s| s.accession_value.as_ref()),
+                Target::AccessionValue,
+            ),
+            (
+                "promotion",
+                st.and_then(|s| s.promotion.as_ref()),
+                Target::Promotion,
+            ),
             (
                 "threat_smoothing",
                 st.and_then(|s| s.threat_smoothing.as_ref()),
@@ -605,7 +686,8 @@ impl Ctx<'_> {
         let ties = g.structural_ties;
         self.doc.put(&s, "election_period", period.to_string());
         self.doc.put(&s, "first_election", first.to_string());
-        self.doc.put(&s, "ascent_iterations", iterations.to_string());
+        self.doc
+            .put(&s, "ascent_iterations", iterations.to_string());
         self.doc.put(&s, "structural_ties", ties.to_string());
 
         let weights = st.and_then(|s| s.domain_weights.as_ref());
@@ -685,9 +767,15 @@ impl Ctx<'_> {
                 })?;
             }
             let [r, g, b] = self.spec.powers[p].color;
-            self.doc.put(&sec, "name", string(&self.spec.powers[p].name));
-            self.doc.put(&sec, "color", string(&format!("#{r:02x}{g:02x}{b:02x}")));
-            let text = self.param(entry.and_then(|e| e.budget.as_ref()), Target::Budget(p), &key("budget"))?;
+            self.doc
+                .put(&sec, "name", string(&self.spec.powers[p].name));
+            self.doc
+                .put(&sec, "color", string(&format!("#{r:02x}{g:02x}{b:02x}")));
+            let text = self.param(
+                entry.and_then(|e| e.budget.as_ref()),
+                Target::Budget(p),
+                &key("budget"),
+            )?;
             self.doc.put(&sec, "budget", text);
             let mix = entry.and_then(|e| e.mix.as_ref());
             if let Some(m) = mix {
@@ -708,7 +796,11 @@ impl Ctx<'_> {
             }
             self.doc.put(&sec, "mix", inline(&out));
             let fields: [(&str, Option<&Raw>, Target); 8] = [
-                ("trade", entry.and_then(|e| e.trade.as_ref()), Target::Mix(p, Kind::Trade)),
+                (
+                    "trade",
+                    entry.and_then(|e| e.trade.as_ref()),
+                    Target::Mix(p, Kind::Trade),
+                ),
                 (
                     "sovereignty_support",
                     entry.and_then(|e| e.sovereignty_support.as_ref()),
@@ -719,7 +811,11 @@ impl Ctx<'_> {
                     entry.and_then(|e| e.accession.as_ref()),
                     Target::Mix(p, Kind::Accession),
                 ),
-                ("target", entry.and_then(|e| e.target.as_ref()), Target::PowerTarget(p)),
+                (
+                    "target",
+                    entry.and_then(|e| e.target.as_ref()),
+                    Target::PowerTarget(p),
+                ),
                 (
                     "responsiveness",
                     entry.and_then(|e| e.responsiveness.as_ref()),
@@ -730,7 +826,11 @@ impl Ctx<'_> {
                     entry.and_then(|e| e.rivalry_response.as_ref()),
                     Target::RivalryResponse(p),
                 ),
-                ("buster", entry.and_then(|e| e.buster.as_ref()), Target::Buster(p)),
+                (
+                    "buster",
+                    entry.and_then(|e| e.buster.as_ref()),
+                    Target::Buster(p),
+                ),
                 (
                     "media_sensitivity",
                     entry.and_then(|e| e.media_sensitivity.as_ref()),
@@ -768,8 +868,16 @@ impl Ctx<'_> {
             let e = given[kind.index()];
             let sec = ["instruments", kind.name()];
             let fields: [(&str, Option<&Raw>, Target); 8] = [
-                ("economy", e.and_then(|e| e.economy.as_ref()), Target::KindDomain(kind, Domain::Economy)),
-                ("security", e.and_then(|e| e.security.as_ref()), Target::KindDomain(kind, Domain::Security)),
+                (
+                    "economy",
+                    e.and_then(|e| e.economy.as_ref()),
+                    Target::KindDomain(kind, Domain::Economy),
+                ),
+                (
+                    "security",
+                    e.and_then(|e| e.security.as_ref()),
+                    Target::KindDomain(kind, Domain::Security),
+                ),
                 (
                     "technology",
                     e.and_then(|e| e.technology.as_ref()),
@@ -780,10 +888,26 @@ impl Ctx<'_> {
                     e.and_then(|e| e.diplomacy.as_ref()),
                     Target::KindDomain(kind, Domain::Diplomacy),
                 ),
-                ("visibility", e.and_then(|e| e.visibility.as_ref()), Target::Visibility(kind)),
-                ("scale", e.and_then(|e| e.scale.as_ref()), Target::Scale(kind)),
-                ("adjust", e.and_then(|e| e.adjust.as_ref()), Target::Adjust(kind)),
-                ("weight", e.and_then(|e| e.weight.as_ref()), Target::Weight(kind)),
+                (
+                    "visibility",
+                    e.and_then(|e| e.visibility.as_ref()),
+                    Target::Visibility(kind),
+                ),
+                (
+                    "scale",
+                    e.and_then(|e| e.scale.as_ref()),
+                    Target::Scale(kind),
+                ),
+                (
+                    "adjust",
+                    e.and_then(|e| e.adjust.as_ref()),
+                    Target::Adjust(kind),
+                ),
+                (
+                    "weight",
+                    e.and_then(|e| e.weight.as_ref()),
+                    Target::Weight(kind),
+                ),
             ];
             for (f, raw, target) in fields {
                 let text = self.param(raw, target, &format!("instruments.{}.{f}", kind.name()))?;
@@ -820,7 +944,10 @@ impl Ctx<'_> {
                     ErrorKind::Invalid,
                     k.span(),
                     &key,
-                    format!("rivalry \"{}\" names one power twice: allowed two different powers", k.get_ref()),
+                    format!(
+                        "rivalry \"{}\" names one power twice: allowed two different powers",
+                        k.get_ref()
+                    ),
                 ));
             }
             if let Some((other, _)) = given.insert((p.min(q), p.max(q)), (k, v)) {
@@ -842,11 +969,11 @@ impl Ctx<'_> {
                 let pair = format!("{}-{}", self.spec.powers[p].id, self.spec.powers[q].id);
                 let key = format!("rivalry.{pair}");
                 let text = match given.get(&(p, q)) {
-                    Some((_, v)) if is_map(v) => self.per_domain_table(
-                        v.get_ref().as_table().unwrap_or(&[]),
-                        &key,
-                        |d| Target::Rivalry(p, q, Some(d)),
-                    )?,
+                    Some((_, v)) if is_map(v) => {
+                        self.per_domain_table(v.get_ref().as_table().unwrap_or(&[]), &key, |d| {
+                            Target::Rivalry(p, q, Some(d))
+                        })?
+                    }
                     Some((_, v)) => self.param(Some(v), Target::Rivalry(p, q, None), &key)?,
                     None => self.per_domain_table(&[], &key, |d| Target::Rivalry(p, q, Some(d)))?,
                 };
@@ -886,16 +1013,26 @@ impl Ctx<'_> {
         for (id, t) in threats {
             let key = format!("threats.{}", id.get_ref());
             if id.get_ref().is_empty()
-                || !id.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || !id
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return Err(self.err(
                     ErrorKind::Invalid,
                     id.span(),
                     &key,
-                    format!("threat id \"{}\": allowed letters, digits, '_' and '-'", id.get_ref()),
+                    format!(
+                        "threat id \"{}\": allowed letters, digits, '_' and '-'",
+                        id.get_ref()
+                    ),
                 ));
             }
-            let sender = self.power(&t.sender, &format!("{key}.sender"), &format!("{key}.sender"))?;
+            let sender = self.power(
+                &t.sender,
+                &format!("{key}.sender"),
+                &format!("{key}.sender"),
+            )?;
             let rival = self.power(&t.rival, &format!("{key}.rival"), &format!("{key}.rival"))?;
             if sender == rival {
                 return Err(self.err(
@@ -950,11 +1087,20 @@ impl Ctx<'_> {
                 }
                 let mut out = Vec::new();
                 for (i, raw) in issue.get_ref().iter().enumerate() {
-                    out.push(self.param(Some(raw), Target::Issue(h, i), &format!("{}[{i}]", key("issue")))?);
+                    out.push(self.param(
+                        Some(raw),
+                        Target::Issue(h, i),
+                        &format!("{}[{i}]", key("issue")),
+                    )?);
                 }
                 self.doc.put(&sec, "issue", format!("[{}]", out.join(", ")));
             }
-            let from = self.int(t.active_from.as_ref(), &key("active_from"), (1, 9999), self.spec.start.into())?;
+            let from = self.int(
+                t.active_from.as_ref(),
+                &key("active_from"),
+                (1, 9999),
+                self.spec.start.into(),
+            )?;
             // Checked to lie in 1..=9999.
             self.spec.threats[h].active_from = from as i32;
             self.doc.put(&sec, "active_from", from.to_string());
@@ -974,8 +1120,12 @@ impl Ctx<'_> {
         // Checked to lie in 1..=1_000_000.
         self.spec.population.citizens = citizens as usize;
         self.doc.put(&s, "citizens", citizens.to_string());
-        let maps: [(&str, Option<&Raw>, fn(PowerId) -> Target); 3] = [
-            ("anchor_mean", pop.and_then(|p| p.anchor_mean.as_ref()), Target::AnchorMean),
+        let maps: [PerPowerField<'_>; 3] = [
+            (
+                "anchor_mean",
+                pop.and_then(|p| p.anchor_mean.as_ref()),
+                Target::AnchorMean,
+            ),
             (
                 "media_pro_government",
                 pop.and_then(|p| p.media_pro_government.as_ref()),
@@ -992,35 +1142,71 @@ impl Ctx<'_> {
             self.doc.put(&s, f, text);
         }
         let scalars: [(&str, Option<&Raw>, Target); 13] = [
-            ("anchor_sd", pop.and_then(|p| p.anchor_sd.as_ref()), Target::AnchorSd),
-            ("susceptibility", pop.and_then(|p| p.susceptibility.as_ref()), Target::Susceptibility),
+            (
+                "anchor_sd",
+                pop.and_then(|p| p.anchor_sd.as_ref()),
+                Target::AnchorSd,
+            ),
+            (
+                "susceptibility",
+                pop.and_then(|p| p.susceptibility.as_ref()),
+                Target::Susceptibility,
+            ),
             (
                 "susceptibility_concentration",
                 pop.and_then(|p| p.susceptibility_concentration.as_ref()),
                 Target::SusceptibilityConcentration,
             ),
-            ("confidence", pop.and_then(|p| p.confidence.as_ref()), Target::Confidence),
+            (
+                "confidence",
+                pop.and_then(|p| p.confidence.as_ref()),
+                Target::Confidence,
+            ),
             (
                 "confidence_spread",
                 pop.and_then(|p| p.confidence_spread.as_ref()),
                 Target::ConfidenceSpread,
             ),
-            ("anchor_drift", pop.and_then(|p| p.anchor_drift.as_ref()), Target::AnchorDrift),
+            (
+                "anchor_drift",
+                pop.and_then(|p| p.anchor_drift.as_ref()),
+                Target::AnchorDrift,
+            ),
             (
                 "pro_government_share",
                 pop.and_then(|p| p.pro_government_share.as_ref()),
                 Target::ProGovernmentShare,
             ),
-            ("media_pull", pop.and_then(|p| p.media_pull.as_ref()), Target::MediaPull),
-            ("experience_pull", pop.and_then(|p| p.experience_pull.as_ref()), Target::ExperiencePull),
-            ("framing", pop.and_then(|p| p.framing.as_ref()), Target::Framing),
-            ("aid_decay", pop.and_then(|p| p.aid_decay.as_ref()), Target::AidDecay),
+            (
+                "media_pull",
+                pop.and_then(|p| p.media_pull.as_ref()),
+                Target::MediaPull,
+            ),
+            (
+                "experience_pull",
+                pop.and_then(|p| p.experience_pull.as_ref()),
+                Target::ExperiencePull,
+            ),
+            (
+                "framing",
+                pop.and_then(|p| p.framing.as_ref()),
+                Target::Framing,
+            ),
+            (
+                "aid_decay",
+                pop.and_then(|p| p.aid_decay.as_ref()),
+                Target::AidDecay,
+            ),
             (
                 "sanction_backlash",
                 pop.and_then(|p| p.sanction_backlash.as_ref()),
                 Target::SanctionBacklash,
             ),
-            ("experience_rate", pop.and_then(|p| p.experience_rate.as_ref()), Target::ExperienceRate),
+            (
+                "experience_rate",
+                pop.and_then(|p| p.experience_rate.as_ref()),
+                Target::ExperienceRate,
+            ),
         ];
         for (f, raw, target) in scalars {
             let text = self.param(raw, target, &format!("population.{f}"))?;
@@ -1042,11 +1228,31 @@ impl Ctx<'_> {
         self.spec.polls.respondents = respondents as usize;
         self.doc.put(&s, "respondents", respondents.to_string());
         let scalars: [(&str, Option<&Raw>, Target); 6] = [
-            ("sharpness", polls.and_then(|p| p.sharpness.as_ref()), Target::PollSharpness),
-            ("outside", polls.and_then(|p| p.outside.as_ref()), Target::PollOutside),
-            ("aid_sharpness", polls.and_then(|p| p.aid_sharpness.as_ref()), Target::AidSharpness),
-            ("aid_outside", polls.and_then(|p| p.aid_outside.as_ref()), Target::AidOutside),
-            ("noise", polls.and_then(|p| p.noise.as_ref()), Target::PollNoise),
+            (
+                "sharpness",
+                polls.and_then(|p| p.sharpness.as_ref()),
+                Target::PollSharpness,
+            ),
+            (
+                "outside",
+                polls.and_then(|p| p.outside.as_ref()),
+                Target::PollOutside,
+            ),
+            (
+                "aid_sharpness",
+                polls.and_then(|p| p.aid_sharpness.as_ref()),
+                Target::AidSharpness,
+            ),
+            (
+                "aid_outside",
+                polls.and_then(|p| p.aid_outside.as_ref()),
+                Target::AidOutside,
+            ),
+            (
+                "noise",
+                polls.and_then(|p| p.noise.as_ref()),
+                Target::PollNoise,
+            ),
             (
                 "membership_threshold",
                 polls.and_then(|p| p.membership_threshold.as_ref()),
@@ -1071,7 +1277,11 @@ impl Ctx<'_> {
         let scalars: [(&str, Option<&Raw>, Target); 3] = [
             ("kappa0", al.and_then(|a| a.kappa0.as_ref()), Target::Kappa0),
             ("kappa1", al.and_then(|a| a.kappa1.as_ref()), Target::Kappa1),
-            ("other_closeness", al.and_then(|a| a.other_closeness.as_ref()), Target::OtherCloseness),
+            (
+                "other_closeness",
+                al.and_then(|a| a.other_closeness.as_ref()),
+                Target::OtherCloseness,
+            ),
         ];
         for (f, raw, target) in scalars {
             let text = self.param(raw, target, &format!("alignment.{f}"))?;
@@ -1144,8 +1354,11 @@ impl Ctx<'_> {
                     (name, fmt_f64(*v))
                 })
                 .collect();
-            self.doc
-                .put(&["alignment", "agenda"], &year.year.to_string(), inline(&entries));
+            self.doc.put(
+                &["alignment", "agenda"],
+                &year.year.to_string(),
+                inline(&entries),
+            );
         }
         Ok(())
     }
@@ -1158,26 +1371,38 @@ impl Ctx<'_> {
             None => p.clone(),
         };
         Target::parse(&canonical, &self.spec).map_err(|message| {
-            self.err(ErrorKind::UnknownName, path.span(), key, format!("{key}: {message}"))
+            self.err(
+                ErrorKind::UnknownName,
+                path.span(),
+                key,
+                format!("{key}: {message}"),
+            )
         })
     }
 
     /// The effects of an event, rule or random event, and their TOML written back.
-    fn effects(&self, e: &EffectsToml<'_>, key: &str) -> Res<(Vec<Effect>, Vec<(&'static str, String)>)> {
+    fn effects(&self, e: &EffectsToml<'_>, key: &str) -> Res<(Vec<Effect>, EffectTexts)> {
         let mut effects = Vec::new();
         let mut out = Vec::new();
         if let Some(source) = e.source {
             out.push(("source", string(source.get_ref())));
         }
-        let ops: [(&'static str, Option<&Named<Raw>>, fn(f64) -> Op); 3] =
-            [("set", e.set, Op::Set), ("add", e.add, Op::Add), ("scale", e.scale, Op::Scale)];
+        let ops: [OpField<'_>; 3] = [
+            ("set", e.set, Op::Set),
+            ("add", e.add, Op::Add),
+            ("scale", e.scale, Op::Scale),
+        ];
         for (name, map, op) in ops {
             let Some(map) = map else { continue };
             let mut texts = Vec::new();
             for (path, raw) in map {
                 let k = format!("{key}.{name}.{}", key_text(path.get_ref()));
                 let target = self.effect_target(path, &k)?;
-                let range = if name == "set" { target.range() } else { (f64::NEG_INFINITY, f64::INFINITY) };
+                let range = if name == "set" {
+                    target.range()
+                } else {
+                    (f64::NEG_INFINITY, f64::INFINITY)
+                };
                 let v = self.plain(raw, &k, "an effect value", range)?;
                 effects.push(Effect::Param { target, op: op(v) });
                 texts.push((path.get_ref().clone(), fmt_f64(v)));
@@ -1189,11 +1414,24 @@ impl Ctx<'_> {
             for (path, ramp) in ramps {
                 let k = format!("{key}.ramp.{}", key_text(path.get_ref()));
                 let target = self.effect_target(path, &k)?;
-                let to = self.plain(&ramp.get_ref().to, &format!("{k}.to"), "an effect value", target.range())?;
-                let years = parse_int(self.map, &ramp.get_ref().years, &format!("{k}.years"), (1, 500))?;
+                let to = self.plain(
+                    &ramp.get_ref().to,
+                    &format!("{k}.to"),
+                    "an effect value",
+                    target.range(),
+                )?;
+                let years = parse_int(
+                    self.map,
+                    &ramp.get_ref().years,
+                    &format!("{k}.years"),
+                    (1, 500),
+                )?;
                 // Checked to lie in 1..=500.
                 let years = years as u32;
-                effects.push(Effect::Param { target, op: Op::Ramp { to, years } });
+                effects.push(Effect::Param {
+                    target,
+                    op: Op::Ramp { to, years },
+                });
                 texts.push((
                     path.get_ref().clone(),
                     format!("{{ to = {}, years = {years} }}", fmt_f64(to)),
@@ -1210,7 +1448,8 @@ impl Ctx<'_> {
                     .iter()
                     .position(|t| t.id == *id.get_ref())
                     .ok_or_else(|| {
-                        let known: Vec<&str> = self.spec.threats.iter().map(|t| t.id.as_str()).collect();
+                        let known: Vec<&str> =
+                            self.spec.threats.iter().map(|t| t.id.as_str()).collect();
                         self.err(
                             ErrorKind::UnknownName,
                             id.span(),
@@ -1220,7 +1459,11 @@ impl Ctx<'_> {
                                  are {}",
                                 id.get_ref(),
                                 suggest(id.get_ref(), known.iter().copied()),
-                                if known.is_empty() { "none ([threats.<id>])".to_string() } else { known.join(", ") }
+                                if known.is_empty() {
+                                    "none ([threats.<id>])".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
                             ),
                         )
                     })?;
@@ -1248,8 +1491,17 @@ impl Ctx<'_> {
                         ),
                     )
                 })?;
-                let amount = self.plain(&d.amount, &format!("{k}.amount"), "an effect value", (0.0, f64::INFINITY))?;
-                effects.push(Effect::Deliver { power, kind, amount });
+                let amount = self.plain(
+                    &d.amount,
+                    &format!("{k}.amount"),
+                    "an effect value",
+                    (0.0, f64::INFINITY),
+                )?;
+                effects.push(Effect::Deliver {
+                    power,
+                    kind,
+                    amount,
+                });
                 texts.push(format!(
                     "{{ power = {}, kind = {}, amount = {} }}",
                     string(d.power.get_ref()),
@@ -1265,8 +1517,18 @@ impl Ctx<'_> {
                 let k = format!("{key}.experience[{i}]");
                 let x = x.get_ref();
                 let power = self.power(&x.power, &format!("{k}.power"), &format!("{k}.power"))?;
-                let share = self.plain(&x.share, &format!("{k}.share"), "an effect value", (0.0, 1.0))?;
-                let sign = self.plain(&x.sign, &format!("{k}.sign"), "an effect value", (-1.0, 1.0))?;
+                let share = self.plain(
+                    &x.share,
+                    &format!("{k}.share"),
+                    "an effect value",
+                    (0.0, 1.0),
+                )?;
+                let sign = self.plain(
+                    &x.sign,
+                    &format!("{k}.sign"),
+                    "an effect value",
+                    (-1.0, 1.0),
+                )?;
                 effects.push(Effect::Experience { power, share, sign });
                 texts.push(format!(
                     "{{ power = {}, share = {}, sign = {} }}",
@@ -1299,14 +1561,23 @@ impl Ctx<'_> {
                 self.doc.put(&sec, k, v);
             }
             // Checked to lie in 1..=9999.
-            scripted.push(ScriptedEvent { name: name.get_ref().clone(), year: year as i32, effects });
+            scripted.push(ScriptedEvent {
+                name: name.get_ref().clone(),
+                year: year as i32,
+                effects,
+            });
         }
         scripted.sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
         self.spec.events = scripted;
 
         for (name, e) in file.random_events.iter().flatten() {
             let key = join_path(&["random_events", name.get_ref()]);
-            let probability = self.plain(&e.probability, &format!("{key}.probability"), "a probability", (0.0, 1.0))?;
+            let probability = self.plain(
+                &e.probability,
+                &format!("{key}.probability"),
+                "a probability",
+                (0.0, 1.0),
+            )?;
             let from = self.int(e.from.as_ref(), &format!("{key}.from"), (1, 9999), start)?;
             let until = self.int(e.until.as_ref(), &format!("{key}.until"), (1, 9999), end)?;
             if until < from {
@@ -1315,7 +1586,9 @@ impl Ctx<'_> {
                     ErrorKind::Invalid,
                     at,
                     Some(&format!("{key}.until")),
-                    format!("{key}.until = {until} is before {key}.from = {from}: allowed until >= from"),
+                    format!(
+                        "{key}.until = {until} is before {key}.from = {from}: allowed until >= from"
+                    ),
                 ));
             }
             let (effects, out) = self.effects(&e.effects(), &key)?;
@@ -1347,7 +1620,12 @@ impl Ctx<'_> {
             for (k, v) in out {
                 self.doc.put(&sec, k, v);
             }
-            self.spec.rules.push(Rule { name: name.get_ref().clone(), condition, once, effects });
+            self.spec.rules.push(Rule {
+                name: name.get_ref().clone(),
+                condition,
+                once,
+                effects,
+            });
         }
         Ok(())
     }
@@ -1358,15 +1636,22 @@ impl Ctx<'_> {
         Expr::compile(when.get_ref(), &mut |name| vars::resolve(name, spec)).map_err(|e| {
             let span = when.span();
             // The position maps straight into the file when the string has no escapes.
-            let written = self.map.text_of(&span);
+            let source = when.get_ref().as_str();
+            let written = self.map.raw_text(&span).unwrap_or("");
             let offset = ["\"\"\"", "'''", "\"", "'"]
                 .iter()
-                .find(|q| written.starts_with(*q) && written[q.len()..].starts_with(when.get_ref().as_str()))
+                .find(|q| {
+                    written
+                        .strip_prefix(**q)
+                        .is_some_and(|w| w.starts_with(source))
+                })
                 .map(|q| q.len());
             let at = match offset {
                 Some(o) => {
                     let start = span.start + o + e.position;
-                    let len = when.get_ref()[e.position.min(when.get_ref().len())..]
+                    let len = source
+                        .get(e.position..)
+                        .unwrap_or("")
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_'))
                         .map(char::len_utf8)
@@ -1398,7 +1683,12 @@ impl Ctx<'_> {
                 break Some(span.clone());
             }
             let prefix = format!("{path}.");
-            if let Some((_, span)) = self.origins.range(prefix.clone()..).next().filter(|(k, _)| k.starts_with(&prefix)) {
+            if let Some((_, span)) = self
+                .origins
+                .range(prefix.clone()..)
+                .next()
+                .filter(|(k, _)| k.starts_with(&prefix))
+            {
                 break Some(span.clone());
             }
             match path.rfind('.') {
@@ -1407,14 +1697,20 @@ impl Ctx<'_> {
             }
         };
         let key = toml_key(&e.path);
-        self.map
-            .error(ErrorKind::Invalid, span, Some(&key), format!("{key}: {}", e.message))
+        self.map.error(
+            ErrorKind::Invalid,
+            span,
+            Some(&key),
+            format!("{key}: {}", e.message),
+        )
     }
 }
 
 /// Whether a value is a table of named entries (not a number written as a table).
 fn is_map(raw: &Raw) -> bool {
-    matches!(raw.get_ref(), RawValue::Table(_)) && !raw.get_ref().has_key("value") && !raw.get_ref().has_key("dist")
+    matches!(raw.get_ref(), RawValue::Table(_))
+        && !raw.get_ref().has_key("value")
+        && !raw.get_ref().has_key("dist")
 }
 
 /// `"#rrggbb"` to RGB.

@@ -47,23 +47,61 @@ pub fn describe(s: &Scenario) -> Vec<DescribeRow> {
     let g = &spec.government;
     let ints: [(&str, f64, &str, &str); 9] = [
         ("years.start", f64::from(spec.start), "year", "1 to 9999"),
-        ("years.end", f64::from(spec.end), "year", "start to start + 500"),
+        (
+            "years.end",
+            f64::from(spec.end),
+            "year",
+            "start to start + 500",
+        ),
         ("ensemble.runs", s.runs as f64, "runs", "1 to 10000000"),
-        ("ensemble.seed", s.seed as f64, "", "0 to 9223372036854775807"),
-        ("population.citizens", spec.population.citizens as f64, "agents", "1 to 1000000"),
-        ("polls.respondents", spec.polls.respondents as f64, "respondents", "1 to 1000000"),
-        ("government.election_period", f64::from(g.election_period), "years (0: none)", "0 to 100"),
-        ("government.first_election", f64::from(g.first_election), "year", "1 to 9999"),
-        ("government.ascent_iterations", f64::from(g.ascent_iterations), "iterations", "1 to 10000"),
+        (
+            "ensemble.seed",
+            s.seed as f64,
+            "",
+            "0 to 9223372036854775807",
+        ),
+        (
+            "population.citizens",
+            spec.population.citizens as f64,
+            "agents",
+            "1 to 1000000",
+        ),
+        (
+            "polls.respondents",
+            spec.polls.respondents as f64,
+            "respondents",
+            "1 to 1000000",
+        ),
+        (
+            "government.election_period",
+            f64::from(g.election_period),
+            "years (0: none)",
+            "0 to 100",
+        ),
+        (
+            "government.first_election",
+            f64::from(g.first_election),
+            "year",
+            "1 to 9999",
+        ),
+        (
+            "government.ascent_iterations",
+            f64::from(g.ascent_iterations),
+            "iterations",
+            "1 to 10000",
+        ),
     ];
-    rows.extend(ints.into_iter().map(|(path, value, unit, range)| DescribeRow {
-        path: path.to_string(),
-        value,
-        unit: unit.to_string(),
-        range: range.to_string(),
-        dist: None,
-        source: None,
-        confidence: None,
-    }));
+    rows.extend(
+        ints.into_iter()
+            .map(|(path, value, unit, range)| DescribeRow {
+                path: path.to_string(),
+                value,
+                unit: unit.to_string(),
+                range: range.to_string(),
+                dist: None,
+                source: None,
+                confidence: None,
+            }),
+    );
     rows
 }

@@ -61,8 +61,15 @@ pub enum Place {
     Nowhere,
 }
 
-/// A scenario that cannot be loaded. `Display` is the complete message for the user (no
-/// leading `error: `, which the caller adds).
+/// A scenario that cannot be loaded. `Display` is the complete message for the user, starting
+/// with `error: `, then the place, the message and the snippet:
+///
+/// ```text
+/// error: scenarios/x.toml:14:10: powers.US.budget = -1 is out of range: allowed 0 to 100
+///    |
+/// 14 | budget = -1
+///    |          ^^
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
     /// What kind of problem.
@@ -92,6 +99,7 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("error: ")?;
         match &self.place {
             Place::File { path, line, column } => {
                 write!(f, "{path}:{line}:{column}: {}", self.message)?
@@ -136,10 +144,7 @@ pub(crate) struct SourceMap {
 impl SourceMap {
     /// Adds a text; returns its index.
     pub fn add(&mut self, origin: Origin, text: String) -> usize {
-        let base = self
-            .sources
-            .last()
-            .map_or(0, |s| s.base + s.text.len() + 1);
+        let base = self.sources.last().map_or(0, |s| s.base + s.text.len() + 1);
         self.sources.push(Source { origin, text, base });
         self.sources.len() - 1
     }
@@ -163,6 +168,13 @@ impl SourceMap {
             Some(Origin::File(name)) => name.clone(),
             _ => "scenario".to_string(),
         }
+    }
+
+    /// The exact text a span covers.
+    pub fn raw_text(&self, span: &Range<usize>) -> Option<&str> {
+        let src = self.source_of(span)?;
+        src.text
+            .get(span.start - src.base..span.end.checked_sub(src.base)?)
     }
 
     /// The text a span covers (its first line, shortened), for quoting a bad value.
@@ -319,12 +331,18 @@ mod tests {
         map.add(Origin::File("a.toml".into()), "x = 1".into());
         map.add(Origin::File("b.toml".into()), "y = 2".into());
         let e = map.error(ErrorKind::Invalid, Some(10..11), Some("y"), "bad");
-        assert_eq!(e.to_string(), "b.toml:1:5: bad\n  |\n1 | y = 2\n  |     ^");
+        assert_eq!(
+            e.to_string(),
+            "error: b.toml:1:5: bad\n  |\n1 | y = 2\n  |     ^"
+        );
     }
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(suggest("budgt", ["budget", "target"]), "did you mean `budget`? ");
+        assert_eq!(
+            suggest("budgt", ["budget", "target"]),
+            "did you mean `budget`? "
+        );
         assert_eq!(suggest("zzz", ["budget", "target"]), "");
     }
 }

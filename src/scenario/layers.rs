@@ -42,24 +42,30 @@ pub(crate) const DEFAULT_POWER_IDS: [&str; 4] = ["EU", "US", "RU", "CN"];
 /// Reads the `extends` chain, applies `--set`, and deserializes.
 pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     let mut map = SourceMap::default();
-    let mut files = vec![map.add(Origin::File(root.name.clone()), root.text)];
+    let mut current = map.add(Origin::File(root.name.clone()), root.text);
+    let mut files = vec![current];
     let mut chain: Vec<(String, Option<PathBuf>)> = vec![(root.name.clone(), root.canonical)];
     let mut dir = root.dir;
-    while let Some((rel, span)) = find_extends(&map, *files.last().unwrap_or(&0))? {
+    while let Some((rel, span)) = find_extends(&map, current)? {
         let path = dir.join(&rel);
         let shown = path.display().to_string();
-        let read = std::fs::canonicalize(&path).and_then(|c| {
-            std::fs::read_to_string(&c).map(|text| (c, text))
-        });
+        let read = std::fs::canonicalize(&path)
+            .and_then(|c| std::fs::read_to_string(&c).map(|text| (c, text)));
         let (canonical, text) = read.map_err(|e| {
             map.error(
                 ErrorKind::Io,
                 Some(span.clone()),
                 Some("extends"),
-                format!("cannot read scenario '{shown}' (extends = \"{rel}\"): {}", io_text(&e)),
+                format!(
+                    "cannot read scenario '{shown}' (extends = \"{rel}\"): {}",
+                    io_text(&e)
+                ),
             )
         })?;
-        if let Some(at) = chain.iter().position(|(_, c)| c.as_ref() == Some(&canonical)) {
+        if let Some(at) = chain
+            .iter()
+            .position(|(_, c)| c.as_ref() == Some(&canonical))
+        {
             let mut names: Vec<&str> = chain[at..].iter().map(|(n, _)| n.as_str()).collect();
             names.push(&chain[at].0);
             return Err(map.error(
@@ -73,7 +79,8 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
             ));
         }
         dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        files.push(map.add(Origin::File(shown.clone()), text));
+        current = map.add(Origin::File(shown.clone()), text);
+        files.push(current);
         chain.push((shown, Some(canonical)));
     }
     let mut sets = Vec::new();
@@ -161,7 +168,10 @@ fn set_text(arg: &str) -> Result<String, ScenarioError> {
     if DeValue::parse(value).is_ok() {
         Ok(format!("{key} = {value}"))
     } else {
-        Ok(format!("{key} = {}", toml::Value::String(value.to_string())))
+        Ok(format!(
+            "{key} = {}",
+            toml::Value::String(value.to_string())
+        ))
     }
 }
 
@@ -241,9 +251,10 @@ fn expansion(path: &[String], ids: Option<&[String]>) -> Option<Vec<String>> {
             Some(Domain::ALL.iter().map(|d| d.name().to_string()).collect())
         }
         ["state", "autonomy_cost"]
-        | ["population", "anchor_mean" | "media_pro_government" | "media_independent"] => {
-            Some(powers())
-        }
+        | [
+            "population",
+            "anchor_mean" | "media_pro_government" | "media_independent",
+        ] => Some(powers()),
         _ => None,
     }
 }
@@ -291,11 +302,9 @@ fn merge<'a>(
             _ => Some(value),
         };
         if let Some(value) = replace {
-            let old_key = base.remove(name.as_str());
-            let key = Spanned::new(key.span(), Cow::Owned(name.clone()));
-            // Keep the position of a replaced key only when the new one has none of its own.
-            drop(old_key);
-            base.insert(key, value);
+            // Remove first: inserting over an equal key would keep the old key and its span.
+            base.remove(name.as_str());
+            base.insert(Spanned::new(key.span(), Cow::Owned(name.clone())), value);
         }
         path.pop();
     }
@@ -360,6 +369,22 @@ pub(crate) fn key_text(key: &str) -> String {
     }
 }
 
+/// serde's description of an unexpected value (`floating point `0.5``) as a TOML type.
+fn unexpected_type(found: &str) -> &'static str {
+    let kinds = [
+        ("floating point", "a float"),
+        ("integer", "an integer"),
+        ("string", "a string"),
+        ("boolean", "a boolean"),
+        ("sequence", "an array"),
+        ("map", "a table"),
+    ];
+    kinds
+        .iter()
+        .find(|(serde, _)| found.starts_with(serde))
+        .map_or("another type", |(_, toml)| toml)
+}
+
 /// Names in backticks in a serde message, in order.
 fn backticked(text: &str) -> Vec<&str> {
     text.split('`').skip(1).step_by(2).collect()
@@ -410,8 +435,10 @@ fn serde_error(map: &SourceMap, index: &DeTable<'_>, e: &toml::de::Error) -> Sce
         );
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
-        let found = found.split(' ').next().unwrap_or(found);
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let found = unexpected_type(found);
         let hint = if key == "powers" {
             "; list the powers taking part with power_ids = [\"EU\", ...], and describe each in \
              [powers.<id>]"
@@ -425,13 +452,17 @@ fn serde_error(map: &SourceMap, index: &DeTable<'_>, e: &toml::de::Error) -> Sce
             format!(
                 "{key} = {value}: expected {}, found {}{hint}",
                 toml_words(expected),
-                toml_words(&article(found))
+                found
             ),
         );
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let field = backticked(rest).first().copied().unwrap_or(rest);
-        let at = if key.is_empty() { "the top level".to_string() } else { format!("[{key}]") };
+        let at = if key.is_empty() {
+            "the top level".to_string()
+        } else {
+            format!("[{key}]")
+        };
         return map.error(
             ErrorKind::Invalid,
             span,
@@ -475,9 +506,15 @@ mod tests {
 
     #[test]
     fn number_tables_are_replaced_whole() {
-        let t = merged(&["x = { value = 1, source = \"s\" }", "x = { dist = \"normal\" }"]);
+        let t = merged(&[
+            "x = { value = 1, source = \"s\" }",
+            "x = { dist = \"normal\" }",
+        ]);
         assert_eq!(t["x"].to_string(), "{ dist = \"normal\" }");
-        let t = merged(&["x = { value = 1, source = \"s\" }", "x = { source = \"t\" }"]);
+        let t = merged(&[
+            "x = { value = 1, source = \"s\" }",
+            "x = { source = \"t\" }",
+        ]);
         assert_eq!(t["x"].to_string(), "{ source = \"t\", value = 1 }");
     }
 
@@ -510,6 +547,9 @@ mod tests {
     #[test]
     fn keys_are_quoted_only_when_needed() {
         assert_eq!(join_path(&["rivalry", "US-CN"]), "rivalry.US-CN");
-        assert_eq!(join_path(&["set", "powers.US.budget"]), "set.\"powers.US.budget\"");
+        assert_eq!(
+            join_path(&["set", "powers.US.budget"]),
+            "set.\"powers.US.budget\""
+        );
     }
 }

@@ -69,31 +69,37 @@ impl Scenario {
     /// allowed range.
     ///
     /// Draws can break the two sums `Params::new` checks; they are repaired rather than
-    /// refused: domain weights are divided by their sum, and money shares of a power's mix
-    /// summing above 1 are scaled down to sum to 1. Should the result still be refused (it
-    /// cannot with the current checks), the base parameters are returned.
+    /// refused, and only where a drawn number takes part: domain weights are divided by their
+    /// sum when one of them is uncertain, and a power's money shares (`mix`) are scaled down to
+    /// sum to 1 when one of them is uncertain and they sum above 1. Should the result still be
+    /// refused (it cannot with the current checks), the base parameters are returned.
     pub fn sample(&self, rng: &mut impl rand::Rng) -> Params {
         if self.uncertain.is_empty() {
             return self.base.clone();
         }
         let mut spec = self.base.spec().clone();
+        let mut weights_drawn = false;
+        let mut mix_drawn = vec![false; spec.powers.len()];
         for u in &self.uncertain {
             u.target.set_clamped(&mut spec, u.dist.sample(rng));
-        }
-        let weights = &mut spec.government.domain_weights;
-        let total: f64 = weights.iter().sum();
-        if total > 0.0 && (total - 1.0).abs() > 1e-9 {
-            for w in weights.iter_mut() {
-                *w /= total;
+            match u.target {
+                Target::DomainWeight(_) => weights_drawn = true,
+                Target::Mix(p, k) if k.is_budgeted() => mix_drawn[p] = true,
+                _ => {}
             }
         }
-        for power in &mut spec.powers {
+        if weights_drawn {
+            let weights = &mut spec.government.domain_weights;
+            let total: f64 = weights.iter().sum();
+            if total > 0.0 {
+                weights.iter_mut().for_each(|w| *w /= total);
+            }
+        }
+        for (power, _) in spec.powers.iter_mut().zip(&mix_drawn).filter(|(_, d)| **d) {
             let budgeted = Kind::ALL.into_iter().filter(|k| k.is_budgeted());
             let total: f64 = budgeted.clone().map(|k| power.mix[k.index()]).sum();
             if total > 1.0 {
-                for k in budgeted {
-                    power.mix[k.index()] /= total;
-                }
+                budgeted.for_each(|k| power.mix[k.index()] /= total);
             }
         }
         Params::new(spec).unwrap_or_else(|_| self.base.clone())
@@ -125,13 +131,16 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
         )
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_root(layers::Root {
-        text,
-        name: shown,
-        dir,
-        canonical: std::fs::canonicalize(path).ok(),
-        overrides,
-    }, path.to_path_buf())
+    load_root(
+        layers::Root {
+            text,
+            name: shown,
+            dir,
+            canonical: std::fs::canonicalize(path).ok(),
+            overrides,
+        },
+        path.to_path_buf(),
+    )
 }
 
 /// Loads a scenario from text (for tests): `name_for_errors` names it in messages (its stem
@@ -143,13 +152,16 @@ pub fn load_str(
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
     let path = base_dir.join(name_for_errors);
-    load_root(layers::Root {
-        text: text.to_string(),
-        name: name_for_errors.to_string(),
-        dir: base_dir.to_path_buf(),
-        canonical: std::fs::canonicalize(&path).ok(),
-        overrides,
-    }, path)
+    load_root(
+        layers::Root {
+            text: text.to_string(),
+            name: name_for_errors.to_string(),
+            dir: base_dir.to_path_buf(),
+            canonical: std::fs::canonicalize(&path).ok(),
+            overrides,
+        },
+        path,
+    )
 }
 
 fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, ScenarioError> {

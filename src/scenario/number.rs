@@ -32,13 +32,15 @@ impl Dist {
         // The constructors below cannot fail on checked parameters; the fallbacks (the
         // centre) only keep this function total.
         match *self {
-            Dist::Uniform { min, max } => rand_distr::Uniform::new(min, max)
-                .map_or(self.center(), |d| d.sample(rng)),
+            Dist::Uniform { min, max } => {
+                rand_distr::Uniform::new(min, max).map_or(self.center(), |d| d.sample(rng))
+            }
             Dist::Normal { mean, sd } => {
                 rand_distr::Normal::new(mean, sd).map_or(mean, |d| d.sample(rng))
             }
-            Dist::Triangular { min, mode, max } => rand_distr::Triangular::new(min, max, mode)
-                .map_or(mode, |d| d.sample(rng)),
+            Dist::Triangular { min, mode, max } => {
+                rand_distr::Triangular::new(min, max, mode).map_or(mode, |d| d.sample(rng))
+            }
             Dist::Beta {
                 alpha,
                 beta,
@@ -268,7 +270,12 @@ fn dist_params(name: &str) -> &'static [(&'static str, bool)] {
         "uniform" => &[("min", true), ("max", true)],
         "normal" => &[("mean", true), ("sd", true)],
         "triangular" => &[("min", true), ("mode", true), ("max", true)],
-        _ => &[("alpha", true), ("beta", true), ("min", false), ("max", false)],
+        _ => &[
+            ("alpha", true),
+            ("beta", true),
+            ("min", false),
+            ("max", false),
+        ],
     }
 }
 
@@ -345,9 +352,8 @@ fn parse_table(
     key: &str,
     span: Range<usize>,
 ) -> Result<NumSpec, ScenarioError> {
-    let err = |kind, span: Range<usize>, message: String| {
-        map.error(kind, Some(span), Some(key), message)
-    };
+    let err =
+        |kind, span: Range<usize>, message: String| map.error(kind, Some(span), Some(key), message);
     let get = |name: &str| entries.iter().find(|(k, _)| k.get_ref() == name);
     for (k, _) in entries {
         if !NUMBER_KEYS.contains(&k.get_ref().as_str()) {
@@ -650,33 +656,59 @@ mod tests {
 
     #[test]
     fn reads_the_three_forms() {
-        assert!(matches!(read("x = 2").unwrap().value, NumValue::Fixed(v) if (v - 2.0).abs() < 1e-12));
+        assert!(
+            matches!(read("x = 2").unwrap().value, NumValue::Fixed(v) if (v - 2.0).abs() < 1e-12)
+        );
         let n = read("x = { value = 0.3, source = \"s\", confidence = \"C\" }").unwrap();
         assert_eq!(n.provenance.confidence, Some(Confidence::C));
         assert_eq!(n.provenance.source.as_deref(), Some("s"));
         let n = read("x = { dist = \"beta\", alpha = 2, beta = 6 }").unwrap();
         assert!((n.center() - 0.25).abs() < 1e-12);
-        assert_eq!(n.toml_text(), "{ dist = \"beta\", alpha = 2.0, beta = 6.0, min = 0.0, max = 1.0 }");
+        assert_eq!(
+            n.toml_text(),
+            "{ dist = \"beta\", alpha = 2.0, beta = 6.0, min = 0.0, max = 1.0 }"
+        );
     }
 
     #[test]
     fn refuses_bad_distributions() {
         let cases = [
-            ("x = { dist = \"unifrom\", min = 0, max = 1 }", "did you mean `uniform`"),
-            ("x = { dist = \"uniform\", min = 1, max = 0 }", "min = 1 must be less than max = 0"),
-            ("x = { dist = \"normal\", mean = 1, sd = 0 }", "allowed greater than 0"),
+            (
+                "x = { dist = \"unifrom\", min = 0, max = 1 }",
+                "did you mean `uniform`",
+            ),
+            (
+                "x = { dist = \"uniform\", min = 1, max = 0 }",
+                "min = 1 must be less than max = 0",
+            ),
+            (
+                "x = { dist = \"normal\", mean = 1, sd = 0 }",
+                "allowed greater than 0",
+            ),
             ("x = { dist = \"normal\", mean = 1 }", "needs `sd`"),
-            ("x = { dist = \"triangular\", min = 0, mode = 2, max = 1 }", "min <= mode <= max"),
-            ("x = { dist = \"normal\", mean = 1, sd = 1, max = 3 }", "not a parameter of a normal"),
-            ("x = { value = 1, dist = \"normal\" }", "both `value` and `dist`"),
+            (
+                "x = { dist = \"triangular\", min = 0, mode = 2, max = 1 }",
+                "min <= mode <= max",
+            ),
+            (
+                "x = { dist = \"normal\", mean = 1, sd = 1, max = 3 }",
+                "not a parameter of a normal",
+            ),
+            (
+                "x = { value = 1, dist = \"normal\" }",
+                "both `value` and `dist`",
+            ),
             ("x = { valeu = 1 }", "did you mean `value`"),
-            ("x = { value = 1, confidence = \"E\" }", "allowed A (solid), B, C, D"),
+            (
+                "x = { value = 1, confidence = \"E\" }",
+                "allowed A (solid), B, C, D",
+            ),
             ("x = \"high\"", "expected a number"),
         ];
         for (text, want) in cases {
             let e = read(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text}: {e}");
-            assert!(e.starts_with("t.toml:1:"), "{e}");
+            assert!(e.starts_with("error: t.toml:1:"), "{e}");
         }
     }
 
@@ -685,14 +717,27 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let dists = [
             Dist::Uniform { min: 0.2, max: 0.5 },
-            Dist::Triangular { min: 0.0, mode: 0.1, max: 1.0 },
-            Dist::Beta { alpha: 2.0, beta: 3.0, min: 1.0, max: 2.0 },
+            Dist::Triangular {
+                min: 0.0,
+                mode: 0.1,
+                max: 1.0,
+            },
+            Dist::Beta {
+                alpha: 2.0,
+                beta: 3.0,
+                min: 1.0,
+                max: 2.0,
+            },
         ];
         for d in dists {
             let (lo, hi) = d.support();
-            let mean: f64 = (0..2000).map(|_| d.sample(&mut rng)).inspect(|x| {
-                assert!((lo..=hi).contains(x), "{d}: {x}");
-            }).sum::<f64>() / 2000.0;
+            let mean: f64 = (0..2000)
+                .map(|_| d.sample(&mut rng))
+                .inspect(|x| {
+                    assert!((lo..=hi).contains(x), "{d}: {x}");
+                })
+                .sum::<f64>()
+                / 2000.0;
             if !matches!(d, Dist::Triangular { .. }) {
                 assert!((mean - d.center()).abs() < 0.05, "{d}: mean {mean}");
             }
@@ -703,7 +748,10 @@ mod tests {
     fn widening_is_relative_and_clamped() {
         let d = Confidence::C.widen(0.9, (0.0, 1.0)).unwrap();
         let (lo, hi) = d.support();
-        assert!((lo - 0.765).abs() < 1e-12 && (hi - 1.0).abs() < 1e-12, "{d}");
+        assert!(
+            (lo - 0.765).abs() < 1e-12 && (hi - 1.0).abs() < 1e-12,
+            "{d}"
+        );
         assert!(Confidence::A.widen(0.5, (0.0, 1.0)).is_none());
         assert!(Confidence::D.widen(0.0, (0.0, 1.0)).is_none());
     }
@@ -714,7 +762,10 @@ mod tests {
         assert_eq!(fmt_f64(0.1), "0.1");
         assert_eq!(fmt_f64(-0.3), "-0.3");
         assert_eq!(fmt_f64(1e-6), "1e-6");
-        let back: f64 = toml::from_str::<toml::Table>(&format!("x = {}", fmt_f64(1e-6))).unwrap()["x"].as_float().unwrap();
+        let back: f64 =
+            toml::from_str::<toml::Table>(&format!("x = {}", fmt_f64(1e-6))).unwrap()["x"]
+                .as_float()
+                .unwrap();
         assert_eq!(back.to_bits(), 1e-6_f64.to_bits());
     }
 }

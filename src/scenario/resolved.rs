@@ -21,10 +21,9 @@ impl Doc {
             .find(|(p, _)| p.iter().map(String::as_str).eq(path.iter().copied()))
         {
             Some((_, lines)) => lines.push(line),
-            None => self.sections.push((
-                path.iter().map(|s| s.to_string()).collect(),
-                vec![line],
-            )),
+            None => self
+                .sections
+                .push((path.iter().map(|s| s.to_string()).collect(), vec![line])),
         }
     }
 
@@ -90,7 +89,11 @@ mod tests {
         let mut doc = Doc::default();
         doc.put(&[], "name", string("x"));
         doc.put(&["state"], "inertia", "1.0".into());
-        doc.put(&["rivalry"], "US-CN", inline(&[("economy", "0.5".to_string())]));
+        doc.put(
+            &["rivalry"],
+            "US-CN",
+            inline(&[("economy", "0.5".to_string())]),
+        );
         doc.put(&["events", "a b"], "year", "2020".into());
         doc.put(&["state"], "noise", "0.02".into());
         let text = doc.render("resolved\n\nline", None);
