@@ -443,8 +443,8 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
     let rows = scenario::describe(&s);
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(10).max(9);
     println!(
-        "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  {}",
-        "parameter", "value", "unit", "allowed", "conf", "source / distribution"
+        "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  source / distribution",
+        "parameter", "value", "unit", "allowed", "conf"
     );
     for r in rows {
         let extra = match (&r.dist, &r.source) {

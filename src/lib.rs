@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod data;
 pub mod experiment;
 pub mod export;
 pub mod model;

@@ -1,11 +1,13 @@
 //! Model tests against closed forms and stylised facts (docs/model.md §5.1, §8), plus
 //! determinism, invariants over random parameters, and the model's independence from I/O.
 
+#![allow(clippy::needless_range_loop)] // indices mirror the model's [power][domain] layout
+
 use proptest::prelude::*;
 use simulate::model::record::Term;
 use simulate::model::{
-    Domain, Effect, Kind, N_DOMAINS, Op, ParamSpec, Params, Recorder, ScriptedEvent, Stage,
-    Target, ThreatParams, defaults, run,
+    Domain, Effect, Kind, N_DOMAINS, Op, ParamSpec, Params, Recorder, ScriptedEvent, Stage, Target,
+    ThreatParams, defaults, run,
 };
 
 /// Two symmetric powers valued only through sovereignty cover in diplomacy, a population
@@ -109,15 +111,24 @@ fn hedge_breaks_at_the_predicted_threshold() {
         let (broke, leeway) = breaks(rho);
         // The leeway index changes sign at the same place.
         if rho < predicted - 1e-9 {
-            assert!(leeway > 0.0, "rho {rho}: leeway {leeway} should be positive");
+            assert!(
+                leeway > 0.0,
+                "rho {rho}: leeway {leeway} should be positive"
+            );
         } else if rho > predicted + 1e-9 {
-            assert!(leeway < 0.0, "rho {rho}: leeway {leeway} should be negative");
+            assert!(
+                leeway < 0.0,
+                "rho {rho}: leeway {leeway} should be negative"
+            );
         }
         if broke && first_break.is_none() {
             first_break = Some(rho);
         }
         if !broke {
-            assert!(first_break.is_none(), "hedge held at rho {rho} after breaking below it");
+            assert!(
+                first_break.is_none(),
+                "hedge held at rho {rho} after breaking below it"
+            );
         }
     }
     let found = first_break.expect("the hedge must break somewhere in the sweep");
@@ -146,7 +157,10 @@ fn near_the_threshold_sensitivity_grows_like_one_over_leeway() {
         scaled.push(gap * leeway / dv);
     }
     for s in &scaled {
-        assert!((s - 1.0).abs() < 0.1, "gap × L / dv should be 1, got {scaled:?}");
+        assert!(
+            (s - 1.0).abs() < 0.1,
+            "gap × L / dv should be 1, got {scaled:?}"
+        );
     }
 }
 
@@ -272,7 +286,10 @@ fn credible_threat_moves_more_than_imposition_with_a_compensating_rival() {
     let cut_threat = base - closeness_after(&threat, 2, 3, tech);
     let cut_busted = base - closeness_after(&imposed_busted, 2, 3, tech);
     let cut_alone = base - closeness_after(&imposed_alone, 2, 3, tech);
-    assert!(cut_threat > 0.1, "a credible threat cuts the tie within two years: {cut_threat}");
+    assert!(
+        cut_threat > 0.1,
+        "a credible threat cuts the tie within two years: {cut_threat}"
+    );
     assert!(
         cut_threat > cut_busted + 0.05,
         "threat {cut_threat} vs imposition with a buster {cut_busted}"
@@ -350,7 +367,10 @@ fn aid_impulse_lifts_opinion_a_little_and_fades() {
         "peak lift of mean affinity {peak} should be a few points"
     );
     let faded = lift[2..=4].iter().any(|l| *l <= 0.2 * peak);
-    assert!(faded, "lift should fade to about a tenth within 2–4 years: {lift:?}");
+    assert!(
+        faded,
+        "lift should fade to about a tenth within 2–4 years: {lift:?}"
+    );
 }
 
 #[test]
@@ -419,7 +439,10 @@ fn random_params(picks: Vec<(usize, f64)>, threat: bool) -> Params {
     if w <= 0.0 {
         spec.government.domain_weights = [0.25; N_DOMAINS];
     } else {
-        spec.government.domain_weights.iter_mut().for_each(|x| *x /= w);
+        spec.government
+            .domain_weights
+            .iter_mut()
+            .for_each(|x| *x /= w);
     }
     for p in &mut spec.powers {
         let share: f64 = Kind::ALL

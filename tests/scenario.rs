@@ -46,7 +46,9 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn get(s: &Scenario, path: &str) -> f64 {
-    Target::parse(path, s.base.spec()).unwrap().get(s.base.spec())
+    Target::parse(path, s.base.spec())
+        .unwrap()
+        .get(s.base.spec())
 }
 
 #[test]
@@ -77,7 +79,10 @@ fn a_full_scenario_loads() {
     assert!(close(get(&s, "instruments.loans.visibility"), 0.4));
     assert!(close(get(&s, "threats.us_5g.severity"), 2.0));
     // Neutral defaults for a power the defaults do not know.
-    assert!(close(get(&s, "government.initial_closeness.TR.security"), 0.4));
+    assert!(close(
+        get(&s, "government.initial_closeness.TR.security"),
+        0.4
+    ));
     assert!(close(get(&s, "population.media_pro_government.TR"), 0.3));
     assert!(close(get(&s, "rivalry.TR-CN.economy"), 0.0));
     assert!(close(get(&s, "rivalry.RU-TR.technology"), 0.2));
@@ -97,27 +102,52 @@ fn a_full_scenario_loads() {
     let events: Vec<(&str, i32)> = p.events.iter().map(|e| (e.name.as_str(), e.year)).collect();
     assert_eq!(
         events,
-        [("covid", 2020), ("washington_agreement", 2020), ("ukraine", 2022)]
+        [
+            ("covid", 2020),
+            ("washington_agreement", 2020),
+            ("ukraine", 2022)
+        ]
     );
     let washington = &p.events[1].effects;
     assert_eq!(washington.len(), 3);
-    assert!(matches!(washington[0], Effect::Param { target: Target::Belief(0), op: Op::Set(v) } if close(v, 0.7)));
+    assert!(
+        matches!(washington[0], Effect::Param { target: Target::Belief(0), op: Op::Set(v) } if close(v, 0.7))
+    );
     assert!(matches!(washington[2], Effect::StartThreat(0)));
     assert!(matches!(
         p.events[0].effects[0],
-        Effect::Deliver { power: 3, kind: Kind::HealthAid, .. }
+        Effect::Deliver {
+            power: 3,
+            kind: Kind::HealthAid,
+            ..
+        }
     ));
-    assert!(matches!(p.events[2].effects.last(), Some(Effect::SnapElection)));
+    assert!(matches!(
+        p.events[2].effects.last(),
+        Some(Effect::SnapElection)
+    ));
     assert!(matches!(
         p.events[2].effects[1],
-        Effect::Param { target: Target::Rivalry(1, 2, Some(Domain::Security)), op: Op::Ramp { years: 3, .. } }
+        Effect::Param {
+            target: Target::Rivalry(1, 2, Some(Domain::Security)),
+            op: Op::Ramp { years: 3, .. }
+        }
     ));
     assert_eq!(p.random_events[0].until, 2035);
-    assert!(matches!(p.random_events[0].effects[0], Effect::Param { target: Target::OpinionWeight, .. }));
+    assert!(matches!(
+        p.random_events[0].effects[0],
+        Effect::Param {
+            target: Target::OpinionWeight,
+            ..
+        }
+    ));
     assert_eq!(p.rules.len(), 1);
     assert!(p.rules[0].once);
     let calibration = s.calibration.as_ref().unwrap();
-    assert_eq!(calibration["target"].as_str(), Some("data/observed/economy.csv"));
+    assert_eq!(
+        calibration["target"].as_str(),
+        Some("data/observed/economy.csv")
+    );
 }
 
 #[test]
@@ -137,7 +167,9 @@ fn distributions_and_widening_are_listed_as_uncertain() {
     );
     // Confidence C: ±15% uniform around the value, which stays the base value.
     let inertia = &s.uncertain[1];
-    assert!(matches!(inertia.dist, Dist::Uniform { min, max } if close(min, 1.275) && close(max, 1.725)));
+    assert!(
+        matches!(inertia.dist, Dist::Uniform { min, max } if close(min, 1.275) && close(max, 1.725))
+    );
     assert!(close(get(&s, "government.inertia"), 1.5));
     // Confidence D on a rivalry given for every domain: one draw for the pair.
     assert_eq!(s.uncertain[4].target, Target::Rivalry(0, 1, None));
@@ -177,10 +209,16 @@ fn samples_stay_within_their_distributions_and_vary() {
         let visibility = Target::Visibility(Kind::Loans).get(spec);
         assert!((0.0..=1.0).contains(&visibility));
         // The pair drawn once moves every domain together.
-        let r: Vec<f64> = Domain::ALL.iter().map(|d| spec.rivalry_of(0, 1, d.index())).collect();
+        let r: Vec<f64> = Domain::ALL
+            .iter()
+            .map(|d| spec.rivalry_of(0, 1, d.index()))
+            .collect();
         assert!(r.iter().all(|x| close(*x, r[0])) && (-0.39..=-0.21).contains(&r[0]));
         // Everything that is not uncertain keeps its base value.
-        assert!(close(Target::Budget(0).get(spec), get(&s, "powers.EU.budget")));
+        assert!(close(
+            Target::Budget(0).get(spec),
+            get(&s, "powers.EU.budget")
+        ));
         budgets.push(budget);
     }
     let mean = budgets.iter().sum::<f64>() / budgets.len() as f64;
@@ -258,10 +296,20 @@ fn set_overrides_several_kinds_of_keys() {
     let us_cn_economy = Target::Rivalry(1, 3, Some(Domain::Economy)).get(defaults.spec());
     assert!(close(get(&s, "rivalry.CN-US.economy"), us_cn_economy));
     assert!(close(get(&s, "rivalry.US-EU.diplomacy"), 0.25));
-    assert!(close(get(&s, "government.initial_closeness.EU.economy"), 0.6));
-    assert!(close(get(&s, "government.initial_closeness.EU.security"), 0.3));
+    assert!(close(
+        get(&s, "government.initial_closeness.EU.economy"),
+        0.6
+    ));
+    let default = |path: &str| {
+        Target::parse(path, defaults.spec())
+            .unwrap()
+            .get(defaults.spec())
+    };
+    let path = "government.initial_closeness.EU.security";
+    assert!(close(get(&s, path), default(path)));
     assert!(close(get(&s, "government.autonomy_cost.RU"), 1.5));
-    assert!(close(get(&s, "government.autonomy_cost.EU"), 1.0));
+    let path = "government.autonomy_cost.EU";
+    assert!(close(get(&s, path), default(path)));
     assert_eq!(s.name, "hello world");
     assert_eq!(s.uncertain.len(), 1);
     assert_eq!(s.uncertain[0].path, "threats.t.belief");
@@ -275,7 +323,11 @@ fn the_resolved_toml_loads_to_the_same_scenario() {
         fixture("full.toml"),
         fixture("nested/grandchild.toml"),
         text(""),
-        set("", &["power_ids=[\"CN\", \"XY\", \"EU\"]", "accession.power=\"\""]).unwrap(),
+        set(
+            "",
+            &["power_ids=[\"CN\", \"XY\", \"EU\"]", "accession.power=\"\""],
+        )
+        .unwrap(),
     ];
     for s in sources {
         assert!(!s.resolved_toml.lines().any(|l| l.starts_with("extends")));
@@ -300,10 +352,16 @@ fn describe_lists_every_parameter() {
     let budget = rows.iter().find(|r| r.path == "powers.US.budget").unwrap();
     assert!(close(budget.value, 0.3));
     assert_eq!(budget.range, "0 to 100");
-    assert_eq!(budget.dist.as_deref(), Some("triangular(0.2, mode 0.3, 0.5)"));
+    assert_eq!(
+        budget.dist.as_deref(),
+        Some("triangular(0.2, mode 0.3, 0.5)")
+    );
     assert_eq!(budget.source.as_deref(), Some("USAID 2023"));
     assert_eq!(budget.confidence.as_deref(), Some("B"));
-    let rivalry = rows.iter().find(|r| r.path == "rivalry.EU-US.technology").unwrap();
+    let rivalry = rows
+        .iter()
+        .find(|r| r.path == "rivalry.EU-US.technology")
+        .unwrap();
     assert!(rivalry.dist.as_deref().unwrap().starts_with("uniform("));
     let runs = rows.iter().find(|r| r.path == "ensemble.runs").unwrap();
     assert!(close(runs.value, 50.0));
@@ -313,7 +371,11 @@ fn describe_lists_every_parameter() {
 
 #[test]
 fn a_toml_syntax_error_is_located() {
-    let e = refused("[years]\nstart = 2024\nend = = 2030\n", &[], &["test.toml:3:", "invalid TOML"]);
+    let e = refused(
+        "[years]\nstart = 2024\nend = = 2030\n",
+        &[],
+        &["test.toml:3:", "invalid TOML"],
+    );
     assert_eq!(e.kind, ErrorKind::Syntax);
     assert!(e.snippet.contains("3 | end = = 2030"));
 }
@@ -323,18 +385,32 @@ fn an_unknown_key_gets_a_suggestion_and_the_allowed_keys() {
     let e = refused(
         "[powers.US]\nbudgt = 1\n",
         &[],
-        &["test.toml:2:1", "powers.US.budgt", "did you mean `budget`?", "allowed keys: name, color, budget"],
+        &[
+            "test.toml:2:1",
+            "powers.US.budgt",
+            "did you mean `budget`?",
+            "allowed keys: name, color, budget",
+        ],
     );
     assert_eq!(e.kind, ErrorKind::UnknownKey);
     refused(
         "[government]\ninertia = 1\n",
         &[],
-        &["test.toml:1:2", "unknown key `government`", "did you mean `state`?", "allowed keys:"],
+        &[
+            "test.toml:1:2",
+            "unknown key `government`",
+            "did you mean `state`?",
+            "allowed keys:",
+        ],
     );
     refused(
         "[state.domain_weights]\neconomics = 0.5\n",
         &[],
-        &["test.toml:2:1", "state.domain_weights.economics", "did you mean `economy`?"],
+        &[
+            "test.toml:2:1",
+            "state.domain_weights.economics",
+            "did you mean `economy`?",
+        ],
     );
 }
 
@@ -343,18 +419,31 @@ fn a_wrong_type_says_what_was_expected() {
     let e = refused(
         "[powers.US]\nbudget = \"high\"\n",
         &[],
-        &["test.toml:2:10", "powers.US.budget = \"high\"", "expected a number", "found a string"],
+        &[
+            "test.toml:2:10",
+            "powers.US.budget = \"high\"",
+            "expected a number",
+            "found a string",
+        ],
     );
     assert_eq!(e.kind, ErrorKind::WrongType);
     refused(
         "[population]\ncitizens = 2.5\n",
         &[],
-        &["test.toml:2:12", "population.citizens", "expected an integer (1 to 1000000), found a float"],
+        &[
+            "test.toml:2:12",
+            "population.citizens",
+            "expected an integer (1 to 1000000), found a float",
+        ],
     );
     refused(
         "[state]\nname = 3\n",
         &[],
-        &["test.toml:2:8", "state.name = 3", "expected a string, found an integer"],
+        &[
+            "test.toml:2:8",
+            "state.name = 3",
+            "expected a string, found an integer",
+        ],
     );
     refused(
         "powers = [\"EU\", \"US\"]\n",
@@ -372,7 +461,11 @@ fn out_of_range_shows_the_value_and_the_range_with_a_caret() {
     );
     assert_eq!(e.kind, ErrorKind::OutOfRange);
     assert_eq!(e.key.as_deref(), Some("powers.US.budget"));
-    assert!(e.to_string().ends_with("  |\n4 | budget = -1\n  |          ^^"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("  |\n4 | budget = -1\n  |          ^^"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -380,28 +473,50 @@ fn a_bad_distribution_is_explained() {
     refused(
         "[state]\ninertia = { dist = \"normal\", mean = 1, sd = -1 }\n",
         &[],
-        &["test.toml:2:", "state.inertia.sd = -1", "allowed greater than 0"],
+        &[
+            "test.toml:2:",
+            "state.inertia.sd = -1",
+            "allowed greater than 0",
+        ],
     );
     refused(
         "[state]\ninertia = { dist = \"gaussian\", mean = 1, sd = 1 }\n",
         &[],
-        &["test.toml:2:20", "state.inertia.dist = \"gaussian\"", "allowed uniform, normal, triangular, beta"],
+        &[
+            "test.toml:2:20",
+            "state.inertia.dist = \"gaussian\"",
+            "allowed uniform, normal, triangular, beta",
+        ],
     );
     refused(
         "[state]\nmax_move = { dist = \"uniform\", min = 0.5, max = 2 }\n",
         &[],
-        &["test.toml:2:12", "state.max_move", "reaches outside the allowed range 0 to 1"],
+        &[
+            "test.toml:2:12",
+            "state.max_move",
+            "reaches outside the allowed range 0 to 1",
+        ],
     );
     // Distributions only on model parameters.
     refused(
         "[state]\nelection_period = { dist = \"uniform\", min = 2, max = 5 }\n",
         &[],
-        &["test.toml:2:19", "state.election_period", "a distribution is not allowed here", "allowed an integer 0 to 100"],
+        &[
+            "test.toml:2:19",
+            "state.election_period",
+            "a distribution is not allowed here",
+            "allowed an integer 0 to 100",
+        ],
     );
     refused(
         "[events.e]\nyear = 2025\nset = { \"powers.US.budget\" = { dist = \"uniform\", min = 0, max = 1 } }\n",
         &[],
-        &["test.toml:3:30", "events.e.set.\"powers.US.budget\"", "an effect value", "allowed a plain number"],
+        &[
+            "test.toml:3:30",
+            "events.e.set.\"powers.US.budget\"",
+            "an effect value",
+            "allowed a plain number",
+        ],
     );
 }
 
@@ -410,18 +525,32 @@ fn an_unknown_power_in_an_effect_path_names_the_declared_ones() {
     let e = refused(
         "[events.e]\nyear = 2025\nadd = { \"powers.XX.budget\" = 0.1 }\n",
         &[],
-        &["test.toml:3:9", "events.e.add.\"powers.XX.budget\"", "unknown power 'XX'", "declared powers are EU, US, RU, CN"],
+        &[
+            "test.toml:3:9",
+            "events.e.add.\"powers.XX.budget\"",
+            "unknown power 'XX'",
+            "declared powers are EU, US, RU, CN",
+        ],
     );
     assert_eq!(e.kind, ErrorKind::UnknownName);
     refused(
         "[events.e]\nyear = 2025\nstart_threats = [\"us_5h\"]\n",
         &[],
-        &["test.toml:3:18", "unknown threat `us_5h`", "declared threats are none"],
+        &[
+            "test.toml:3:18",
+            "unknown threat `us_5h`",
+            "declared threats are none",
+        ],
     );
     refused(
         "[events.e]\nyear = 2025\ndeliver = [{ power = \"CN\", kind = \"vaccines\", amount = 1 }]\n",
         &[],
-        &["test.toml:3:", "events.e.deliver[0].kind", "unknown instrument kind `vaccines`", "allowed grants, loans"],
+        &[
+            "test.toml:3:",
+            "events.e.deliver[0].kind",
+            "unknown instrument kind `vaccines`",
+            "allowed grants, loans",
+        ],
     );
 }
 
@@ -430,12 +559,22 @@ fn an_unknown_power_in_powers_or_a_rivalry_pair_is_refused() {
     refused(
         "[powers.UK]\nbudget = 1\n",
         &[],
-        &["test.toml:1:9", "unknown power `UK` in [powers]", "did you mean `US`?", "declared powers are EU, US, RU, CN"],
+        &[
+            "test.toml:1:9",
+            "unknown power `UK` in [powers]",
+            "did you mean `US`?",
+            "declared powers are EU, US, RU, CN",
+        ],
     );
     refused(
         "[rivalry]\n\"US-XX\" = 1\n",
         &[],
-        &["test.toml:2:1", "rivalry.US-XX", "unknown power `XX` in the rivalry pair rivalry.US-XX", "declared powers are EU, US, RU, CN"],
+        &[
+            "test.toml:2:1",
+            "rivalry.US-XX",
+            "unknown power `XX` in the rivalry pair rivalry.US-XX",
+            "declared powers are EU, US, RU, CN",
+        ],
     );
     refused(
         "[rivalry]\n\"US-CN\" = 1\n\"CN-US\" = 2\n",
@@ -445,7 +584,11 @@ fn an_unknown_power_in_powers_or_a_rivalry_pair_is_refused() {
     refused(
         "[state.initial_closeness]\nTR = 0.5\n",
         &[],
-        &["test.toml:2:1", "unknown power `TR`", "declared powers are EU, US, RU, CN"],
+        &[
+            "test.toml:2:1",
+            "unknown power `TR`",
+            "declared powers are EU, US, RU, CN",
+        ],
     );
 }
 
@@ -454,22 +597,47 @@ fn bad_set_arguments_name_the_argument() {
     let e = refused(
         "",
         &["powers.XX.budget=1"],
-        &["--set powers.XX.budget=1: unknown power `XX` in [powers]", "declared powers are EU, US, RU, CN"],
+        &[
+            "--set powers.XX.budget=1: unknown power `XX` in [powers]",
+            "declared powers are EU, US, RU, CN",
+        ],
     );
-    assert_eq!(e.place, simulate::scenario::Place::Set { arg: "powers.XX.budget=1".into() });
-    refused("", &["powers.US.budget"], &["--set powers.US.budget: expected key.path=value"]);
-    refused("", &["powers..budget=1"], &["--set powers..budget=1: 'powers..budget' is not a key path"]);
+    assert_eq!(
+        e.place,
+        simulate::scenario::Place::Set {
+            arg: "powers.XX.budget=1".into()
+        }
+    );
+    refused(
+        "",
+        &["powers.US.budget"],
+        &["--set powers.US.budget: expected key.path=value"],
+    );
+    refused(
+        "",
+        &["powers..budget=1"],
+        &["--set powers..budget=1: 'powers..budget' is not a key path"],
+    );
     refused(
         "",
         &["ensemble.runs=many"],
-        &["--set ensemble.runs=many: ensemble.runs = \"many\": expected an integer (1 to 10000000), found a string"],
+        &[
+            "--set ensemble.runs=many: ensemble.runs = \"many\": expected an integer (1 to 10000000), found a string",
+        ],
     );
     refused(
         "",
         &["powers.US.budgt=1"],
-        &["--set powers.US.budgt=1: unknown key `powers.US.budgt`", "did you mean `budget`?"],
+        &[
+            "--set powers.US.budgt=1: unknown key `powers.US.budgt`",
+            "did you mean `budget`?",
+        ],
     );
-    refused("", &["powers.US.budget=200"], &["--set powers.US.budget=200: powers.US.budget = 200 is out of range: allowed 0 to 100"]);
+    refused(
+        "",
+        &["powers.US.budget=200"],
+        &["--set powers.US.budget=200: powers.US.budget = 200 is out of range: allowed 0 to 100"],
+    );
 }
 
 #[test]
@@ -479,12 +647,20 @@ fn a_missing_file_is_named() {
     assert_eq!(e.kind, ErrorKind::Io);
     assert_eq!(
         e.to_string(),
-        format!("cannot read scenario '{}': No such file or directory", path.display())
+        format!(
+            "error: cannot read scenario '{}': No such file or directory",
+            path.display()
+        )
     );
     refused(
         "# comment\nextends = \"missing_parent.toml\"\n",
         &[],
-        &["test.toml:2:11", "cannot read scenario", "missing_parent.toml", "No such file or directory"],
+        &[
+            "test.toml:2:11",
+            "cannot read scenario",
+            "missing_parent.toml",
+            "No such file or directory",
+        ],
     );
 }
 
@@ -493,7 +669,10 @@ fn an_extends_cycle_is_refused_with_the_chain() {
     let e = load(&fixtures().join("cycle_a.toml"), &[]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Cycle);
     let message = e.to_string();
-    assert!(message.contains("cycle_b.toml:3:11: extends = \"cycle_a.toml\" makes a cycle"), "{message}");
+    assert!(
+        message.contains("cycle_b.toml:3:11: extends = \"cycle_a.toml\" makes a cycle"),
+        "{message}"
+    );
     assert!(message.contains("cycle_a.toml -> "), "{message}");
     assert!(message.contains("cycle_b.toml -> "), "{message}");
 }
@@ -503,7 +682,11 @@ fn reversed_years_are_refused() {
     refused(
         "[years]\nstart = 2030\nend = 2020\n",
         &[],
-        &["test.toml:3:7", "years.end = 2020 is before years.start = 2030", "allowed end >= start"],
+        &[
+            "test.toml:3:7",
+            "years.end = 2020 is before years.start = 2030",
+            "allowed end >= start",
+        ],
     );
 }
 
@@ -512,12 +695,19 @@ fn an_empty_or_oversized_ensemble_is_refused() {
     refused(
         "[ensemble]\nruns = 0\n",
         &[],
-        &["test.toml:2:8", "ensemble.runs must be at least 1", "allowed 1 to 10000000"],
+        &[
+            "test.toml:2:8",
+            "ensemble.runs must be at least 1",
+            "allowed 1 to 10000000",
+        ],
     );
     refused(
         "[ensemble]\nruns = 10000001\n",
         &[],
-        &["test.toml:2:8", "ensemble.runs = 10000001 is out of range: allowed 1 to 10000000"],
+        &[
+            "test.toml:2:8",
+            "ensemble.runs = 10000001 is out of range: allowed 1 to 10000000",
+        ],
     );
 }
 
@@ -526,7 +716,12 @@ fn agenda_shares_must_sum_to_one() {
     refused(
         "[alignment.agenda]\n2024 = { RU = 0.35, CN = 0.05, other = 0.5 }\n",
         &[],
-        &["test.toml:2:8", "alignment.agenda.2024", "shares sum to 0.9", "must sum to 1"],
+        &[
+            "test.toml:2:8",
+            "alignment.agenda.2024",
+            "shares sum to 0.9",
+            "must sum to 1",
+        ],
     );
 }
 
@@ -535,7 +730,13 @@ fn a_bad_condition_points_into_the_expression() {
     let e = refused(
         "[rules.r]\nwhen = \"year >= 2025 && closeness.XX.economy > 0.5\"\nadd = { \"powers.US.budget\" = 0.1 }\n",
         &[],
-        &["test.toml:2:25", "rules.r.when", "unknown power 'XX'", "declared powers are EU, US, RU, CN", "column 17 of the condition"],
+        &[
+            "test.toml:2:25",
+            "rules.r.when",
+            "unknown power 'XX'",
+            "declared powers are EU, US, RU, CN",
+            "column 17 of the condition",
+        ],
     );
     assert_eq!(e.kind, ErrorKind::Expression);
     refused(
@@ -550,7 +751,12 @@ fn a_broken_sum_points_at_the_table_that_broke_it() {
     refused(
         "[powers.EU]\nmix = { grants = 0.5 }\n",
         &[],
-        &["test.toml:2:7", "powers.EU.mix", "budget shares sum to", "allowed at most 1"],
+        &[
+            "test.toml:2:7",
+            "powers.EU.mix",
+            "budget shares sum to",
+            "allowed at most 1",
+        ],
     );
     refused(
         "[state.domain_weights]\neconomy = 0.5\n",
@@ -565,5 +771,66 @@ fn an_error_in_a_parent_names_the_parent() {
     std::fs::write(dir.path().join("parent.toml"), "[state]\n\ninertia = -2\n").unwrap();
     let e = load_str("extends = \"parent.toml\"\n", "kid.toml", dir.path(), &[]).unwrap_err();
     let message = e.to_string();
-    assert!(message.contains("parent.toml:3:11: state.inertia = -2 is out of range: allowed 0 to 100"), "{message}");
+    assert!(
+        message.contains("parent.toml:3:11: state.inertia = -2 is out of range: allowed 0 to 100"),
+        "{message}"
+    );
+}
+
+#[test]
+fn draws_that_break_a_sum_are_repaired() {
+    let s = text(
+        "[state.domain_weights]\n\
+         economy = { dist = \"uniform\", min = 0.1, max = 0.5 }\n\
+         security = 0.2\ntechnology = 0.2\ndiplomacy = 0.3\n\
+         [powers.US]\nmix = { grants = { dist = \"uniform\", min = 0.1, max = 0.8 } }\n",
+    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut changed = 0;
+    for _ in 0..100 {
+        let p = s.sample(&mut rng);
+        let total: f64 = p.government.domain_weights.iter().sum();
+        assert!(close(total, 1.0));
+        let shares: f64 = Kind::ALL
+            .iter()
+            .filter(|k| k.is_budgeted())
+            .map(|k| p.powers[1].mix[k.index()])
+            .sum();
+        assert!(shares <= 1.0 + 1e-9, "{shares}");
+        if p != s.base {
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 100);
+}
+
+#[test]
+fn a_long_condition_still_points_at_the_token() {
+    let when = "year >= 2025 && closeness.CN.technology > 0.6 && closeness.RU.security > 0.5 \
+                && poll.XX > 0.1";
+    let line = format!("when = \"{when}\"");
+    let column = line.find("poll.XX").unwrap() + 1;
+    refused(
+        &format!("[rules.r]\n{line}\n"),
+        &[],
+        &[&format!("test.toml:2:{column}:"), "unknown power 'XX'"],
+    );
+}
+
+/// Robustness: deleting a single character of a valid scenario gives a scenario or
+/// an error, never a panic (byte slicing in messages, spans past the end of a line).
+#[test]
+fn no_single_character_deletion_panics() {
+    let full = std::fs::read_to_string(fixtures().join("full.toml")).unwrap();
+    let mut refused = 0;
+    // Every third character keeps the test fast in debug builds.
+    for (i, c) in full.char_indices().step_by(3) {
+        let mut text = full.clone();
+        text.replace_range(i..i + c.len_utf8(), "");
+        if let Err(e) = load_str(&text, "cut.toml", &fixtures(), &[]) {
+            refused += 1;
+            assert!(e.to_string().starts_with("error: "), "{e}");
+        }
+    }
+    assert!(refused > 0);
 }

@@ -51,7 +51,7 @@ pub fn update(w: &mut World) {
     }
     let delta = w.citizens.apply_experiences(pop.experience_pull, n);
     let size = w.citizens.n.max(1) as f64;
-    for q in 0..n {
-        w.affinity[q] += delta[q] / size;
+    for (a, d) in w.affinity.iter_mut().zip(&delta) {
+        *a += d / size;
     }
 }

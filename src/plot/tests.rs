@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use super::look::{self, Dash, ValueAxis, YearAxis};
 use super::*;
@@ -452,43 +451,6 @@ fn runs_split_at_missing_values() {
     assert_eq!(Dash::nth(4), Dash::Solid);
     assert_eq!(look::grid(4), (2, 2));
     assert_eq!(look::grid(5), (2, 3));
-}
-
-/// Renders every figure to `$PLOT_PREVIEW_DIR` (default /tmp/plots_preview) and reports the
-/// time taken. Run with `cargo test --release --lib plot::tests::preview -- --ignored
-/// --nocapture`.
-#[test]
-#[ignore = "writes outside the temporary folder; for looking at the figures"]
-fn preview() {
-    let dir = std::env::var_os("PLOT_PREVIEW_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/plots_preview"));
-    let powers = powers();
-    render_all(&dir, &[Format::Png, Format::Svg], &powers);
-    let mut names = powers.clone();
-    names[0].name = "Европска унија".to_string();
-    names[1].name = "Vučić's Đ ≤ € → Ω".to_string();
-    let meta = Meta {
-        title: "Србија — Đurđevdan «scenario»".to_string(),
-        subtitle: meta().subtitle,
-    };
-    closeness(
-        &dir.join("nonascii"),
-        &[Format::Png],
-        &summary(),
-        &names,
-        &meta,
-    )
-    .unwrap();
-    let rounds = 5;
-    for formats in [&[Format::Png][..], &[Format::Svg][..]] {
-        let start = Instant::now();
-        for _ in 0..rounds {
-            render_all(&dir, formats, &powers);
-        }
-        let each = start.elapsed() / rounds;
-        println!("all {} figures as {:?}: {each:?}", STEMS.len(), formats[0]);
-    }
 }
 
 #[test]
