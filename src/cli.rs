@@ -26,6 +26,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Combine the partial results of sharded runs (`--shard K/N`) into one result.
     Merge(MergeArgs),
+    /// Fit a scenario's free parameters (its `[calibration]` section) to observed series and
+    /// write the fitted scenario, errors before and after, and fit plots.
+    Calibrate(CalibrateArgs),
+    /// Fit on observations up to a year, predict the years after, and score the model against
+    /// persistence and linear-trend baselines.
+    Backtest(BacktestArgs),
 }
 
 /// Output formats of plots.

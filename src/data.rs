@@ -126,6 +126,24 @@ impl EventRow {
     }
 }
 
+/// A row of `unga_vote_agreement.csv`: Serbia's UN General Assembly vote agreement with a
+/// partner (Lijphart index).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct VoteAgreementRow {
+    /// Calendar year of the votes.
+    pub year: Option<i32>,
+    /// The partner (`China`, `France`, `Germany`, `Russia`, `United States`).
+    pub partner: String,
+    /// Agreement, percent.
+    pub agreement_pct: Option<f64>,
+    /// Votes both cast.
+    pub n_joint_votes: Option<u32>,
+    /// Where the figure comes from.
+    pub source: String,
+    /// How it was computed.
+    pub note: String,
+}
+
 /// Every observed file the project uses.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ObservedData {
@@ -139,6 +157,8 @@ pub struct ObservedData {
     pub security: Vec<SecurityRow>,
     /// `events.csv`.
     pub events: Vec<EventRow>,
+    /// `unga_vote_agreement.csv`.
+    pub vote_agreement: Vec<VoteAgreementRow>,
 }
 
 /// Reads one CSV file into typed rows; errors name the file and the record.
@@ -161,6 +181,7 @@ impl ObservedData {
             economy: read_csv(dir, "economy.csv")?,
             security: read_csv(dir, "security.csv")?,
             events: read_csv(dir, "events.csv")?,
+            vote_agreement: read_csv(dir, "unga_vote_agreement.csv")?,
         })
     }
 
@@ -508,6 +529,7 @@ mod tests {
         assert_eq!(d.economy.len(), 39);
         assert_eq!(d.security.len(), 19);
         assert_eq!(d.events.len(), 61);
+        assert_eq!(d.vote_agreement.len(), 70);
         assert!(d.polls.iter().all(|r| !r.source.is_empty()));
     }
 

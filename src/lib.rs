@@ -2,6 +2,7 @@
 //! powers. See `docs/model.md` for the model.
 
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod data;
 pub mod experiment;

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Describe(a) => app::describe(a),
         Command::Explain(a) => app::explain(a),
         Command::Merge(a) => app::merge(a),
+        Command::Calibrate(a) => simulate::calibrate::calibrate(a),
+        Command::Backtest(a) => simulate::calibrate::backtest(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

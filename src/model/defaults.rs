@@ -3,7 +3,7 @@
 //! here and change what they declare.
 
 use super::params::*;
-use super::types::{Kind, N_DOMAINS, N_KINDS};
+use super::types::{Domain, Kind, N_DOMAINS, N_KINDS, PowerId};
 
 /// Default instrument table (docs/model.md §2): domain weights `M[k]`, visibility `V_k`,
 /// scale `I0_k`, adjustment rate `δ_k`, government weight `w_gov[k]`.
@@ -26,6 +26,43 @@ pub fn default_kinds() -> [KindParams; N_KINDS] {
         row([0.0, 0.0, 0.0, 1.0], 0.5, 1.0, 0.5, 1.0),
         row([0.5, 0.0, 0.0, 0.5], 0.3, 1.0, 0.5, 1.0),
     ]
+}
+
+/// Autonomy cost of a power the Serbia defaults do not know.
+pub const NEUTRAL_AUTONOMY_COST: f64 = 1.0;
+/// Initial closeness (every domain) to a power the Serbia defaults do not know.
+pub const NEUTRAL_CLOSENESS: f64 = 0.3;
+/// Mean identity anchor of the public toward a power the Serbia defaults do not know.
+pub const NEUTRAL_ANCHOR: f64 = 0.3;
+/// Baseline media image (both channels) of a power the Serbia defaults do not know.
+pub const NEUTRAL_MEDIA: f64 = 0.3;
+
+/// A threat with default numbers (docs/model.md §9: resolve 0.6 (0.3–0.8), lifting 0.25
+/// (0.1–0.4), grace 1–2 years; red line, severity, belief, learning and damage are
+/// documented guesses).
+pub fn threat(
+    id: &str,
+    sender: PowerId,
+    rival: PowerId,
+    domain: Domain,
+    start: i32,
+) -> ThreatParams {
+    ThreatParams {
+        id: id.to_string(),
+        sender,
+        rival,
+        domain,
+        red_line: 0.5,
+        severity: 1.0,
+        grace: 1,
+        resolve: 0.6,
+        belief: 0.5,
+        learning: 0.3,
+        damage: 0.2,
+        lift: 0.25,
+        issue: None,
+        active_from: start,
+    }
 }
 
 /// A power with neutral defaults (no budget, no instruments), for scenarios that add one.
@@ -53,6 +90,8 @@ fn mix(entries: &[(Kind, f64)]) -> [f64; N_KINDS] {
 }
 
 /// Serbia between the EU, the US, Russia and China around 2024 (docs/model.md §9).
+/// Budgets are caps on yearly spending; the mixes use about 80% of them at the start, which
+/// leaves each power room to compete harder (§5.2).
 /// Budgets and mixes are documented guesses anchored in the observed series
 /// (data/observed/economy.csv, security.csv); calibration refines them.
 pub fn serbia() -> ParamSpec {
@@ -62,12 +101,12 @@ pub fn serbia() -> ParamSpec {
             id: "EU".into(),
             name: "European Union".into(),
             color: [0x1f, 0x5f, 0xbf],
-            budget: 2.4,
+            budget: 3.0,
             mix: mix(&[
-                (Grants, 0.33),
-                (Loans, 0.6),
+                (Grants, 0.26),
+                (Loans, 0.48),
                 (HealthAid, 0.02),
-                (Tech, 0.05),
+                (Tech, 0.04),
                 (Trade, 60.0),
                 (SovereigntySupport, 0.0),
                 (Accession, 1.0),
@@ -82,13 +121,13 @@ pub fn serbia() -> ParamSpec {
             id: "US".into(),
             name: "United States".into(),
             color: [0xc0, 0x39, 0x2b],
-            budget: 0.3,
+            budget: 0.4,
             mix: mix(&[
-                (Grants, 0.5),
-                (Loans, 0.2),
-                (HealthAid, 0.05),
-                (Arms, 0.15),
-                (Tech, 0.1),
+                (Grants, 0.38),
+                (Loans, 0.15),
+                (HealthAid, 0.04),
+                (Arms, 0.11),
+                (Tech, 0.07),
                 (Trade, 3.0),
             ]),
             target: 0.6,
@@ -101,13 +140,13 @@ pub fn serbia() -> ParamSpec {
             id: "RU".into(),
             name: "Russia".into(),
             color: [0x6a, 0x3d, 0x9a],
-            budget: 0.4,
+            budget: 0.5,
             mix: mix(&[
-                (Grants, 0.05),
-                (Loans, 0.4),
-                (HealthAid, 0.05),
-                (Arms, 0.45),
-                (Tech, 0.05),
+                (Grants, 0.04),
+                (Loans, 0.32),
+                (HealthAid, 0.04),
+                (Arms, 0.36),
+                (Tech, 0.04),
                 (Trade, 8.0),
                 (SovereigntySupport, 1.0),
             ]),
@@ -121,13 +160,13 @@ pub fn serbia() -> ParamSpec {
             id: "CN".into(),
             name: "China".into(),
             color: [0xe6, 0x8a, 0x00],
-            budget: 1.5,
+            budget: 1.9,
             mix: mix(&[
                 (Grants, 0.02),
-                (Loans, 0.8),
-                (HealthAid, 0.03),
-                (Arms, 0.05),
-                (Tech, 0.1),
+                (Loans, 0.63),
+                (HealthAid, 0.02),
+                (Arms, 0.04),
+                (Tech, 0.08),
                 (Trade, 8.0),
                 (SovereigntySupport, 0.8),
             ]),

@@ -4,7 +4,8 @@
 
 use super::params::Effect;
 use super::record::{Fired, FiredKind};
-use super::target::Op;
+use super::target::{Op, Target};
+use super::types::Domain;
 use super::types::Stage;
 use super::world::{Ramp, World};
 use rand::RngExt;
@@ -12,6 +13,10 @@ use rand::RngExt;
 /// Phase 1: scripted events of the year, ramps in progress, and rules on last year's state.
 pub fn scripted(w: &mut World) {
     let year = w.year;
+    // Conditions see the current year; every other variable is last year's observation.
+    let slot = w.layout.year();
+    w.vars[slot] = f64::from(year);
+    advance_ramps(w);
     let due: Vec<usize> = (0..w.p.events.len())
         .filter(|&i| w.p.events[i].year == year)
         .collect();
@@ -23,7 +28,6 @@ pub fn scripted(w: &mut World) {
             index: i,
         });
     }
-    advance_ramps(w);
     for r in 0..w.p.rules.len() {
         let rule = &w.p.rules[r];
         if rule.once && w.rules_fired[r] {
@@ -70,20 +74,40 @@ fn apply_all(w: &mut World, effects: &[Effect]) {
 /// Applies one effect now.
 pub fn apply(w: &mut World, effect: &Effect) {
     match *effect {
+        Effect::Param {
+            target: Target::Rivalry(p, q, None),
+            op,
+        } => {
+            // A pair-level change applies to each domain's own value.
+            for d in Domain::ALL {
+                apply(
+                    w,
+                    &Effect::Param {
+                        target: Target::Rivalry(p, q, Some(d)),
+                        op,
+                    },
+                );
+            }
+        }
         Effect::Param { target, op } => {
             // A new effect on a parameter ends any ramp in progress on it.
             w.ramps.retain(|r| r.target != target);
             let current = target.get(&w.p);
             if let Op::Ramp { to, years } = op {
-                w.ramps.push(Ramp {
-                    target,
-                    from: current,
-                    to,
-                    start: w.year,
-                    years,
-                });
-            } else {
-                target.set_clamped(&mut w.p, op.apply(current));
+                if years > 1 {
+                    w.ramps.push(Ramp {
+                        target,
+                        from: current,
+                        to,
+                        start: w.year,
+                        years,
+                    });
+                }
+            }
+            // A ramp takes its first step in the year it starts.
+            target.set_clamped(&mut w.p, op.apply(current));
+            if let Target::Belief(h) = target {
+                w.belief[h] = target.get(&w.p);
             }
         }
         Effect::StartThreat(h) => {
@@ -111,14 +135,21 @@ pub fn apply(w: &mut World, effect: &Effect) {
     }
 }
 
-/// Sets every ramping parameter to its value for this year; drops finished ramps.
+/// Sets every ramp begun in an earlier year to its value for this year; drops finished ramps.
 fn advance_ramps(w: &mut World) {
     let year = w.year;
     for r in &w.ramps {
-        let done = f64::from((year - r.start + 1).max(0) as u32).min(f64::from(r.years));
+        if r.start >= year {
+            continue;
+        }
+        let done = f64::from((year - r.start + 1).max(0)).min(f64::from(r.years));
         let value = r.from + (r.to - r.from) * done / f64::from(r.years.max(1));
         r.target.set_clamped(&mut w.p, value);
+        if let Target::Belief(h) = r.target {
+            w.belief[h] = r.target.get(&w.p);
+        }
     }
-    w.ramps
-        .retain(|r| year - r.start + 1 < i32::try_from(r.years).unwrap_or(i32::MAX));
+    w.ramps.retain(|r| {
+        r.start >= year || year - r.start + 1 < i32::try_from(r.years).unwrap_or(i32::MAX)
+    });
 }

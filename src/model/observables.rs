@@ -97,6 +97,51 @@ pub fn leeway(w: &World, mu: f64) -> [f64; N_DOMAINS] {
     out
 }
 
+/// Alignment rate with the EU's declarations, driven by the agenda of the year.
+pub fn alignment(w: &World) -> f64 {
+    let al = &w.p.alignment;
+    let agenda = al
+        .agenda
+        .iter()
+        .rev()
+        .find(|a| a.year <= w.year)
+        .or(al.agenda.first());
+    let dip = Domain::Diplomacy.index();
+    let x_with = w.x[al.with][dip];
+    match agenda {
+        Some(a) => a
+            .shares
+            .iter()
+            .map(|(t, share)| {
+                let x_t = match t {
+                    AgendaTarget::Power(p) => w.x[*p][dip],
+                    AgendaTarget::Other => al.other_closeness,
+                };
+                share * logistic(al.kappa0 + al.kappa1 * (x_with - x_t))
+            })
+            .sum(),
+        None => logistic(al.kappa0 + al.kappa1 * (x_with - al.other_closeness)),
+    }
+}
+
+/// Hedging index: normalised entropy of aggregate closeness (1 = even spread).
+pub fn hedging(w: &World) -> f64 {
+    let n = w.p.powers.len();
+    let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
+    let total: f64 = aggregate.iter().sum();
+    if total > 0.0 && n > 1 {
+        -aggregate
+            .iter()
+            .map(|v| v / total)
+            .filter(|s| *s > 0.0)
+            .map(|s| s * s.ln())
+            .sum::<f64>()
+            / (n as f64).ln()
+    } else {
+        0.0
+    }
+}
+
 /// Phase 7: fills this year's record.
 pub fn observe(w: &mut World) {
     let n = w.p.powers.len();
@@ -168,44 +213,8 @@ pub fn observe(w: &mut World) {
         }
     }
 
-    // Alignment with the EU's declarations, driven by the year's agenda.
-    let al = &w.p.alignment;
-    let agenda = al
-        .agenda
-        .iter()
-        .rev()
-        .find(|a| a.year <= year)
-        .or(al.agenda.first());
-    let dip = Domain::Diplomacy.index();
-    let x_with = w.x[al.with][dip];
-    let alignment = match agenda {
-        Some(a) => a
-            .shares
-            .iter()
-            .map(|(t, share)| {
-                let x_t = match t {
-                    AgendaTarget::Power(p) => w.x[*p][dip],
-                    AgendaTarget::Other => al.other_closeness,
-                };
-                share * logistic(al.kappa0 + al.kappa1 * (x_with - x_t))
-            })
-            .sum(),
-        None => logistic(al.kappa0 + al.kappa1 * (x_with - al.other_closeness)),
-    };
-
-    // Hedging: normalised entropy of aggregate closeness.
-    let total: f64 = aggregate.iter().sum();
-    let hedging = if total > 0.0 && n > 1 {
-        -aggregate
-            .iter()
-            .map(|v| v / total)
-            .filter(|s| *s > 0.0)
-            .map(|s| s * s.ln())
-            .sum::<f64>()
-            / (n as f64).ln()
-    } else {
-        0.0
-    };
+    let alignment = alignment(w);
+    let hedging = hedging(w);
 
     let rec = &mut w.rec;
     rec.year = year;

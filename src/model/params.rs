@@ -588,7 +588,16 @@ fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
                         ));
                     }
                 }
-                Effect::Param { op, .. } => {
+                Effect::Param { target, op } => {
+                    if target.is_initial() {
+                        return Err(err(
+                            path.to_string(),
+                            format!(
+                                "'{}' only sets the starting state (drawn before the first year); an event or rule cannot change it later",
+                                target.path(s)
+                            ),
+                        ));
+                    }
                     if let Op::Ramp { years, .. } = op
                         && *years == 0
                     {

@@ -523,6 +523,22 @@ impl Target {
         }
     }
 
+    /// Whether the parameter only sets the starting state (closeness and the population drawn
+    /// at the start): changing it by an event after the start would have no effect.
+    pub fn is_initial(&self) -> bool {
+        matches!(
+            self,
+            Target::InitialCloseness(..)
+                | Target::AnchorMean(_)
+                | Target::AnchorSd
+                | Target::Susceptibility
+                | Target::SusceptibilityConcentration
+                | Target::Confidence
+                | Target::ConfidenceSpread
+                | Target::ProGovernmentShare
+        )
+    }
+
     /// Unit or meaning of the value, for `describe`.
     pub fn unit(&self) -> &'static str {
         match *self {

@@ -158,6 +158,7 @@ impl World {
             .collect();
         super::government::solve_ties(&mut world);
         world.refresh_vars_from_state();
+        world.initial_observations();
         world
     }
 
@@ -194,6 +195,27 @@ impl World {
         for h in 0..self.threats.len() {
             self.vars[l.threat_stage(h)] = self.threats[h].stage.code();
             self.vars[l.threat_belief(h)] = self.belief[h];
+        }
+    }
+
+    /// Condition variables before the first year: what can be computed from the initial state
+    /// (leeway, alignment, hedging); poll read-outs are unknown (NaN, so any comparison with
+    /// them is false).
+    fn initial_observations(&mut self) {
+        let l = self.layout;
+        let mu = super::government::opinion_weight(self);
+        let lw = super::observables::leeway(self, mu);
+        self.vars[l.leeway()] = lw.iter().copied().fold(f64::INFINITY, f64::min);
+        self.vars[l.alignment()] = super::observables::alignment(self);
+        self.vars[l.hedging()] = super::observables::hedging(self);
+        self.vars[l.election()] = if super::government::is_election(self) {
+            1.0
+        } else {
+            0.0
+        };
+        self.vars[l.membership()] = f64::NAN;
+        for q in 0..self.p.powers.len() {
+            self.vars[l.poll(q)] = f64::NAN;
         }
     }
 

@@ -17,7 +17,7 @@ use crate::model::defaults::{neutral_power, serbia};
 use crate::model::expr::Expr;
 use crate::model::{
     AgendaTarget, AgendaYear, Domain, Effect, Kind, N_DOMAINS, Op, ParamError, ParamSpec, Params,
-    PowerId, RandomEvent, Rule, ScriptedEvent, Target, ThreatParams, range_text, vars,
+    PowerId, RandomEvent, Rule, ScriptedEvent, Target, range_text, vars,
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -30,37 +30,10 @@ pub(crate) const DEFAULT_SEED: u64 = 42;
 /// Most runs an ensemble may ask for.
 pub(crate) const MAX_RUNS: usize = 10_000_000;
 
-/// Defaults of a power the Serbia defaults do not know (besides `neutral_power`).
-const NEUTRAL_AUTONOMY_COST: f64 = 1.0;
-const NEUTRAL_CLOSENESS: f64 = 0.3;
-const NEUTRAL_ANCHOR: f64 = 0.3;
-const NEUTRAL_MEDIA: f64 = 0.3;
-
-/// Defaults of a threat's numbers (docs/model.md §9: resolve 0.6, lifting 0.25, grace 1-2).
-fn default_threat(
-    id: &str,
-    sender: PowerId,
-    rival: PowerId,
-    domain: Domain,
-    start: i32,
-) -> ThreatParams {
-    ThreatParams {
-        id: id.to_string(),
-        sender,
-        rival,
-        domain,
-        red_line: 0.5,
-        severity: 1.0,
-        grace: 1,
-        resolve: 0.6,
-        belief: 0.5,
-        learning: 0.3,
-        damage: 0.5,
-        lift: 0.25,
-        issue: None,
-        active_from: start,
-    }
-}
+use crate::model::defaults::{
+    NEUTRAL_ANCHOR, NEUTRAL_AUTONOMY_COST, NEUTRAL_CLOSENESS, NEUTRAL_MEDIA,
+    threat as default_threat,
+};
 
 /// The scenario, converted.
 pub(crate) struct Converted {
