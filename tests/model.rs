@@ -4,10 +4,11 @@
 #![allow(clippy::needless_range_loop)] // indices mirror the model's [power][domain] layout
 
 use proptest::prelude::*;
-use simulate::model::record::Term;
+use simulate::model::expr::Expr;
+use simulate::model::record::{FiredKind, Term};
 use simulate::model::{
-    Domain, Effect, Kind, N_DOMAINS, Op, ParamSpec, Params, Recorder, ScriptedEvent, Stage, Target,
-    ThreatParams, defaults, run,
+    Domain, Effect, Kind, N_DOMAINS, Op, ParamSpec, Params, Recorder, Rule, ScriptedEvent, Stage,
+    Target, ThreatParams, defaults, run, vars,
 };
 
 /// Two symmetric powers valued only through sovereignty cover in diplomacy, a population
@@ -536,4 +537,132 @@ fn model_imports_nothing_else_of_the_crate() {
         checked += 1;
     }
     assert!(checked >= 10, "expected the model's files, found {checked}");
+}
+
+// Regression tests, named after the bugs they guard against.
+
+fn rule(spec: &ParamSpec, name: &str, condition: &str, effects: Vec<Effect>) -> Rule {
+    let condition =
+        Expr::compile(condition, &mut |v| vars::resolve(v, spec)).expect("condition compiles");
+    Rule {
+        name: name.into(),
+        condition,
+        once: true,
+        effects,
+    }
+}
+
+#[test]
+fn rule_year_condition_fires_in_that_year_not_a_year_late() {
+    let mut s = defaults::serbia();
+    let r = rule(
+        &s,
+        "budget",
+        "year >= 2026",
+        vec![Effect::Param {
+            target: Target::Budget(1),
+            op: Op::Set(2.0),
+        }],
+    );
+    s.rules.push(r);
+    let rec = record(&check(s), 1);
+    let fired: Vec<i32> = rec
+        .years
+        .iter()
+        .filter(|y| y.fired.iter().any(|f| f.kind == FiredKind::Rule))
+        .map(|y| y.year)
+        .collect();
+    assert_eq!(fired, vec![2026]);
+}
+
+#[test]
+fn rule_on_leeway_does_not_misfire_in_the_first_year() {
+    // Before the fix, record-based variables were 0 before the first year, so `leeway <= 0`
+    // fired in 2024 although the defaults leave positive leeway.
+    let mut s = defaults::serbia();
+    let r = rule(
+        &s,
+        "collapse",
+        "leeway <= 0 || poll.RU > 0.9",
+        vec![Effect::SnapElection],
+    );
+    s.rules.push(r);
+    let rec = record(&check(s), 1);
+    assert!(
+        rec.years[0].fired.iter().all(|f| f.kind != FiredKind::Rule),
+        "rule fired in the first year"
+    );
+}
+
+#[test]
+fn event_setting_a_threat_belief_changes_the_belief() {
+    let mut s = defaults::serbia();
+    s.threats
+        .push(defaults::threat("t", 1, 3, Domain::Technology, s.start));
+    s.events.push(ScriptedEvent {
+        name: "convinced".into(),
+        year: s.start + 1,
+        effects: vec![Effect::Param {
+            target: Target::Belief(0),
+            op: Op::Set(0.9),
+        }],
+    });
+    let rec = record(&check(s), 1);
+    assert!((rec.years[1].belief[0] - 0.9).abs() < 1e-12);
+}
+
+#[test]
+fn pair_rivalry_effect_keeps_the_domain_profile() {
+    let mut s = defaults::serbia();
+    s.events.push(ScriptedEvent {
+        name: "double".into(),
+        year: s.start,
+        effects: vec![Effect::Param {
+            target: Target::Rivalry(1, 3, None),
+            op: Op::Scale(2.0),
+        }],
+    });
+    let before: Vec<f64> = (0..N_DOMAINS).map(|d| s.rivalry_of(1, 3, d)).collect();
+    let params = check(s);
+    let mut w = simulate::model::world::World::new(&params, 1);
+    simulate::model::step::step(&mut w);
+    for (d, b) in before.iter().enumerate() {
+        assert!((w.p.rivalry_of(1, 3, d) - 2.0 * b).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn ramp_started_by_a_rule_steps_in_its_first_year() {
+    let mut s = defaults::serbia();
+    let r = rule(
+        &s,
+        "ramp",
+        "year >= 2025",
+        vec![Effect::Param {
+            target: Target::Credibility,
+            op: Op::Ramp { to: 0.85, years: 4 },
+        }],
+    );
+    s.rules.push(r);
+    let rec = record(&check(s), 1);
+    let c: Vec<f64> = rec.years[..6].iter().map(|y| y.credibility).collect();
+    let expected = [0.45, 0.55, 0.65, 0.75, 0.85, 0.85];
+    for (got, want) in c.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-9, "credibility path {c:?}");
+    }
+}
+
+#[test]
+fn event_on_a_start_only_parameter_is_refused() {
+    let mut s = defaults::serbia();
+    s.events.push(ScriptedEvent {
+        name: "late".into(),
+        year: s.start + 2,
+        effects: vec![Effect::Param {
+            target: Target::AnchorMean(2),
+            op: Op::Set(0.2),
+        }],
+    });
+    let e = Params::new(s).expect_err("must be refused");
+    assert!(e.message.contains("only sets the starting state"), "{e}");
 }
