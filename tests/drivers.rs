@@ -1,0 +1,73 @@
+//! "Why did it move?": the driver decomposition on the shipped scenarios (docs/model.md §5.1).
+
+use simulate::experiment::{Ensemble, Exec, Plan, execute};
+use simulate::model::Domain;
+use simulate::model::record::Term;
+use std::path::Path;
+
+fn ensemble(name: &str, runs: usize) -> (simulate::scenario::Scenario, Ensemble) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    let s = simulate::scenario::load(&path, &[]).expect("shipped scenario loads");
+    let plan = Plan::ensemble(s.seed, runs, 0).expect("plan");
+    let noop = |_: usize| {};
+    let e = execute(
+        &s,
+        &plan,
+        &Exec {
+            threads: 2,
+            progress: &noop,
+        },
+        &mut |_| Ok(()),
+    )
+    .expect("runs");
+    (s, e)
+}
+
+#[test]
+fn threat_is_the_largest_negative_force_on_china_in_technology_under_us_pressure() {
+    let (s, e) = ensemble("us_pressure.toml", 60);
+    let cn = s.base.power_index("CN").expect("CN");
+    let h = s
+        .base
+        .threats
+        .iter()
+        .position(|t| t.id == "us_5g")
+        .expect("us_5g");
+    let schema = &e.drivers.schema;
+    let threat = schema.index(Term::Threat(h)).expect("threat term");
+    let tech = Domain::Technology.index();
+    // The threat is issued in 2025: from then on no other term pushes harder downward.
+    for (y, year) in e.drivers.years.iter().enumerate() {
+        if *year < 2025 || *year > 2030 {
+            continue;
+        }
+        let value = e.drivers.get(y, cn, tech, threat);
+        let most_negative = (0..schema.len())
+            .map(|t| (t, e.drivers.get(y, cn, tech, t)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("terms");
+        assert!(value < 0.0, "{year}: threat term {value} should push down");
+        assert_eq!(
+            most_negative.0,
+            threat,
+            "{year}: largest negative force is {} ({}), threat {value}",
+            schema.name(schema.terms[most_negative.0], &s.base),
+            most_negative.1
+        );
+    }
+}
+
+#[test]
+fn no_threat_term_in_the_baseline() {
+    let (s, e) = ensemble("baseline.toml", 30);
+    assert!(s.base.threats.is_empty());
+    assert!(
+        e.drivers
+            .schema
+            .terms
+            .iter()
+            .all(|t| !matches!(t, Term::Threat(_)))
+    );
+}
