@@ -138,9 +138,9 @@ impl Figure for Leeway<'_> {
             6,
             DANGER.stroke_width(2),
         ))?;
-        let label = look::text(17.0, DANGER).pos(Pos::new(HPos::Left, VPos::Top));
+        let label = look::text(17.0, DANGER).pos(Pos::new(HPos::Left, VPos::Bottom));
         chart.draw_series(std::iter::once(
-            EmptyElement::at((x0, 0.0)) + Text::new("hedge unstable below 0", (10, 6), label),
+            EmptyElement::at((x0, 0.0)) + Text::new("hedge unstable below 0", (10, -6), label),
         ))?;
 
         let text = PanelText {
