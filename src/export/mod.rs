@@ -48,6 +48,12 @@ impl OutputDir {
                 reason: "it exists and is not a folder".into(),
             });
         }
+        if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+            return Err(OutputError {
+                path: target.display().to_string(),
+                reason: format!("'{}' is a file, not a folder", file.display()),
+            });
+        }
         fs::create_dir_all(parent).map_err(fail)?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
