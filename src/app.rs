@@ -11,9 +11,21 @@ use crate::plot::{self, Format, Meta, PowerStyle};
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 use anyhow::Context;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Writes a command's report to stdout; a reader that closed the pipe early (`| head`) is not
+/// an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
 
 /// A mistake in the user's input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -174,19 +186,19 @@ pub fn write_results(
     let params = &s.base;
     let order = measures::series(params);
     let rows = tables::summary_rows(&e.summary, &order);
-    out.write("summary.csv", &tables::to_csv(&rows)?)?;
+    out.write("summary.csv", &tables::table_csv(&rows)?)?;
     out.write("summary.json", &tables::to_json(&rows)?)?;
     out.write(
         "drivers.csv",
-        &tables::to_csv(&tables::driver_rows(e, params))?,
+        &tables::table_csv(&tables::driver_rows(e, params))?,
     )?;
     out.write(
         "events.csv",
-        &tables::to_csv(&tables::event_rows(e, params))?,
+        &tables::table_csv(&tables::event_rows(e, params))?,
     )?;
     out.write(
         "outcomes.csv",
-        &tables::to_csv(&tables::outcome_rows(e, params))?,
+        &tables::table_csv(&tables::outcome_rows(e, params))?,
     )?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
     let t = Instant::now();
@@ -414,7 +426,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 /// `simulate check`.
 pub fn check(args: &ScenarioArgs) -> anyhow::Result<()> {
     let s = load(&args.scenario, &args.set)?;
-    println!(
+    let mut buf = String::new();
+    let _ = writeln!(
+        buf,
         "{}: valid. {} powers ({}), {}–{}, {} runs, seed {}, {} uncertain parameters, {} scripted events, {} random events, {} rules, {} threats",
         s.path.display(),
         s.base.n_powers(),
@@ -434,15 +448,17 @@ pub fn check(args: &ScenarioArgs) -> anyhow::Result<()> {
         s.base.rules.len(),
         s.base.threats.len(),
     );
-    Ok(())
+    emit(&buf)
 }
 
 /// `simulate describe`.
 pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
     let s = load(&args.scenario, &args.set)?;
     let rows = scenario::describe(&s);
+    let mut buf = String::new();
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(10).max(9);
-    println!(
+    let _ = writeln!(
+        buf,
         "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  source / distribution",
         "parameter", "value", "unit", "allowed", "conf"
     );
@@ -453,7 +469,8 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
             (None, Some(src)) => src.clone(),
             (None, None) => String::new(),
         };
-        println!(
+        let _ = writeln!(
+            buf,
             "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  {}",
             r.path,
             format_value(r.value),
@@ -463,7 +480,7 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
             extra
         );
     }
-    Ok(())
+    emit(&buf)
 }
 
 fn format_value(v: f64) -> String {
@@ -523,10 +540,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         results.push(execute(s, &plan, threads, e_args.quiet, &mut |_| Ok(()))?);
     }
     // Table of differences.
+    let mut buf = String::new();
     let years = &results[0].summary.years;
     let last = years.len() - 1;
     let mut rows = Vec::new();
-    println!(
+    let _ = writeln!(
+        buf,
         "{:<22} {:<5} {:>8} {:>16} {:>9} {:>10} {:>10}",
         "scenario", "power", "median", "90% band", "vs first", "crosses .5", "collapse→"
     );
@@ -542,7 +561,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             let q = series[last];
             let cross = crossing(series, years);
             let share = e.camps[p] as f64 / e.runs.max(1) as f64;
-            println!(
+            let _ = writeln!(
+                buf,
                 "{:<22} {:<5} {:>8.3} {:>7.3} – {:<6.3} {:>+9.3} {:>10} {:>9.0}%",
                 s.name,
                 id,
@@ -578,14 +598,18 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             share_collapsed_toward: fixed(r["share_collapsed_toward"].as_f64()),
         })
         .collect();
-    out.write("compare.csv", &tables::to_csv(&table)?)?;
+    out.write("compare.csv", &tables::table_csv(&table)?)?;
     // Per-term differences of the drivers against the first scenario (common random numbers).
     let diff = driver_differences(&scenarios, &results);
-    out.write("compare_drivers.csv", &tables::to_csv(&diff)?)?;
-    print_driver_differences(&diff);
+    out.write("compare_drivers.csv", &tables::table_csv(&diff)?)?;
+    print_driver_differences(&mut buf, &diff);
+    emit(&buf)?;
     for (s, e) in scenarios.iter().zip(&results) {
         let rows = tables::summary_rows(&e.summary, &measures::series(&s.base));
-        out.write(&format!("summary_{}.csv", s.name), &tables::to_csv(&rows)?)?;
+        out.write(
+            &format!("summary_{}.csv", s.name),
+            &tables::table_csv(&rows)?,
+        )?;
     }
     let meta = Meta {
         title: names.join(" vs "),
@@ -639,6 +663,24 @@ fn fixed(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite())
         .map(|x| format!("{x:.6}"))
         .unwrap_or_default()
+}
+
+impl tables::Header for CompareRow {
+    const HEADER: &'static [&'static str] = &[
+        "scenario",
+        "power",
+        "year",
+        "median",
+        "p5",
+        "p95",
+        "median_minus_first",
+        "crosses_half",
+        "share_collapsed_toward",
+    ];
+}
+
+impl tables::Header for DriverDiff {
+    const HEADER: &'static [&'static str] = &["scenario", "power", "term", "total", "minus_first"];
 }
 
 /// A row of `compare.csv`.
@@ -711,17 +753,19 @@ fn driver_differences(scenarios: &[Scenario], results: &[Ensemble]) -> Vec<Drive
     rows
 }
 
-fn print_driver_differences(rows: &[DriverDiff]) {
+fn print_driver_differences(buf: &mut String, rows: &[DriverDiff]) {
     let mut big: Vec<&DriverDiff> = rows.iter().filter(|r| r.raw.abs() > 0.005).collect();
     if big.is_empty() {
         return;
     }
     big.sort_by(|a, b| b.raw.abs().total_cmp(&a.raw.abs()));
-    println!(
+    let _ = writeln!(
+        buf,
         "\nforces that made the gap (summed over all years, aggregate closeness, vs the first scenario):"
     );
     for r in big.iter().take(12) {
-        println!(
+        let _ = writeln!(
+            buf,
             "  {:<22} {:<5} {:<28} {:+.3}",
             r.scenario, r.power, r.term, r.raw
         );
@@ -764,7 +808,15 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
             let a: i32 = a.trim().parse().map_err(|_| bad())?;
             let b: i32 = b.trim().parse().map_err(|_| bad())?;
             if a > b {
-                return Err(bad());
+                return Err(usage(format!(
+                    "--years '{text}': the first year must not be after the last, e.g. 2025..2030"
+                )));
+            }
+            if b < params.start || a > params.end {
+                return Err(usage(format!(
+                    "--years '{text}': the scenario runs {}..{}",
+                    params.start, params.end
+                )));
             }
             Some((a, b))
         }
@@ -786,8 +838,9 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
                 && years.is_none_or(|(a, b)| r.year >= a && r.year <= b)
         })
         .collect();
-    out.write("drivers.csv", &tables::to_csv(&rows)?)?;
+    out.write("drivers.csv", &tables::table_csv(&rows)?)?;
     let fmts = formats(&e_args.format);
+    let mut buf = String::new();
     let meta = Meta {
         title: s.name.clone(),
         subtitle: format!(
@@ -801,7 +854,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
         let (bars, net) = driver_bars(&ensemble, params, p, domain, years);
         let power = &params.powers[p];
         let where_ = domain.map_or("all domains".to_string(), |d| d.name().to_string());
-        print_explain(power.id.as_str(), &where_, &bars, &net);
+        print_explain(&mut buf, power.id.as_str(), &where_, &bars, &net);
         plot::drivers(
             out.path(),
             &fmts,
@@ -813,41 +866,51 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
         )?;
     }
     out.commit()?;
+    emit(&buf)?;
     if !e_args.quiet {
         eprintln!("drivers written to {}", out_path.display());
     }
     Ok(())
 }
 
-fn print_explain(id: &str, where_: &str, bars: &[plot::DriverBar], net: &[(i32, f64)]) {
-    println!("\n{id} ({where_}): ensemble-mean change in closeness per year, by cause");
+fn print_explain(
+    buf: &mut String,
+    id: &str,
+    where_: &str,
+    bars: &[plot::DriverBar],
+    net: &[(i32, f64)],
+) {
+    let _ = writeln!(
+        buf,
+        "\n{id} ({where_}): ensemble-mean change in closeness per year, by cause"
+    );
     let mut terms: Vec<&str> = Vec::new();
     for b in bars {
         if !terms.contains(&b.term.as_str()) {
             terms.push(&b.term);
         }
     }
-    print!("{:<26}", "term");
+    let _ = write!(buf, "{:<26}", "term");
     for (y, _) in net {
-        print!(" {y:>7}");
+        let _ = write!(buf, " {y:>7}");
     }
-    println!();
+    let _ = writeln!(buf);
     for t in &terms {
-        print!("{t:<26}");
+        let _ = write!(buf, "{t:<26}");
         for (y, _) in net {
             let v = bars
                 .iter()
                 .find(|b| b.year == *y && b.term == *t)
                 .map_or(0.0, |b| b.value);
-            print!(" {v:>+7.3}");
+            let _ = write!(buf, " {v:>+7.3}");
         }
-        println!();
+        let _ = writeln!(buf);
     }
-    print!("{:<26}", "net move");
+    let _ = write!(buf, "{:<26}", "net move");
     for (_, v) in net {
-        print!(" {v:>+7.3}");
+        let _ = write!(buf, " {v:>+7.3}");
     }
-    println!();
+    let _ = writeln!(buf);
 }
 
 /// `simulate merge`.

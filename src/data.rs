@@ -211,6 +211,33 @@ impl ObservedData {
                 sources: distinct(rows.iter().map(|r| r.source.as_str())),
             });
         }
+        // Statements without a pinned year: each placed in the last year it speaks of
+        // (`statement_year`), so "near full before 2014" becomes a point in 2013.
+        let statements: Vec<&AlignmentRow> = self
+            .alignment
+            .iter()
+            .filter(|r| r.year.is_none() && r.series.ends_with("_statement"))
+            .collect();
+        let points = yearly_means(
+            statements
+                .iter()
+                .filter_map(|r| Some((statement_year(&r.period)?, r.alignment_pct? / 100.0))),
+        );
+        if !points.is_empty() {
+            out.push(TargetSeries {
+                name: "statements_alignment".to_string(),
+                key: SeriesKey::new("alignment", "", ""),
+                label: "Alignment before 2014 (official and expert statements)".to_string(),
+                pollster: "statements".to_string(),
+                question: statements
+                    .iter()
+                    .map(|r| format!("{}: {}", r.series, r.period))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                points,
+                sources: distinct(statements.iter().map(|r| r.source.as_str())),
+            });
+        }
         for f in POLL_FAMILIES {
             // Group the family's rows by the power they are about.
             let mut by_power: BTreeMap<&str, Vec<&PollRow>> = BTreeMap::new();
@@ -439,6 +466,29 @@ const POLL_FAMILIES: &[PollFamily] = &[
     },
 ];
 
+/// The year a statement without a pinned year speaks of, from its `period` text: the last
+/// year it names ("2012 or 2013" → 2013), or the year before one it is "before"
+/// ("years before 2014" → 2013). `None` when the text names no year.
+pub fn statement_year(period: &str) -> Option<i32> {
+    let bytes = period.as_bytes();
+    let mut last: Option<(usize, i32)> = None;
+    for i in 0..bytes.len().saturating_sub(3) {
+        // Bytes, not string slices: the text may hold non-ASCII letters.
+        let word = &bytes[i..i + 4];
+        let boundary = (i == 0 || !bytes[i - 1].is_ascii_digit())
+            && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit());
+        if boundary && word.iter().all(u8::is_ascii_digit) {
+            last = std::str::from_utf8(word)
+                .ok()
+                .and_then(|w| w.parse().ok())
+                .map(|y| (i, y));
+        }
+    }
+    let (at, year) = last?;
+    let before = period[..at].trim_end().ends_with("before");
+    Some(if before { year - 1 } else { year })
+}
+
 /// One name per pollster however the sources spell it: the abbreviation in parentheses when
 /// there is one (`Belgrade Centre for Security Policy (BCSP)` → `BCSP`), otherwise the name
 /// before any parenthesis (`CeSID (Center for Free Elections …)` → `CeSID`). The Serbian
@@ -572,6 +622,21 @@ mod tests {
         assert_eq!(t.key, SeriesKey::new("alignment", "", ""));
         let ec = observed().target("ec_alignment").unwrap();
         assert!(same(&values(&ec), &[(2021, 0.64)]));
+    }
+
+    #[test]
+    fn statements_become_one_point_in_the_year_they_speak_of() {
+        assert_eq!(statement_year("2012 or 2013"), Some(2013));
+        assert_eq!(
+            statement_year("years before 2014 (unspecified)"),
+            Some(2013)
+        );
+        assert_eq!(statement_year("unspecified"), None);
+        assert_eq!(statement_year("Dačić, 2015"), Some(2015));
+        assert_eq!(statement_year("2015-01-01/2015-12-31"), Some(2015));
+        let t = observed().target("statements_alignment").unwrap();
+        // "90% in 2012 or 2013" and "as much as 97%" before 2014: their mean in 2013.
+        assert!(same(&values(&t), &[(2013, 0.935)]), "{:?}", t.points);
     }
 
     #[test]

@@ -163,7 +163,12 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
     if runs.iter().all(|r| r.exists()) {
         let mut all = Vec::new();
         for (i, r) in runs.iter().enumerate() {
-            let text = std::fs::read(r).with_context(|| format!("reading {}", r.display()))?;
+            let text = std::fs::read(r).map_err(|e| {
+                bad(format!(
+                    "{}: cannot read this shard's runs: {e}",
+                    r.display()
+                ))
+            })?;
             let body = if i == 0 {
                 &text[..]
             } else {

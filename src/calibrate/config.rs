@@ -47,7 +47,8 @@ impl FreeParam {
 pub struct CalibrationConfig {
     /// Folder of the observed series, relative to the working directory.
     pub data: PathBuf,
-    /// Target series by name (see `data::ObservedData::targets`) and their weights.
+    /// Target series by name (see `data::ObservedData::targets`) and their weights; a weight
+    /// of 0 makes a check series, reported next to the targets but not fitted.
     pub targets: Vec<(String, f64)>,
     /// Free parameters.
     pub free: Vec<FreeParam>,
@@ -246,7 +247,7 @@ fn free(table: &toml::Table, spec: &ParamSpec) -> Result<Vec<FreeParam>, UsageEr
             )));
         };
         let (lo, hi) = target.range();
-        if !(min < max) || min < lo || max > hi {
+        if !min.is_finite() || !max.is_finite() || min >= max || min < lo || max > hi {
             return Err(usage(format!(
                 "{key}: bounds {min} to {max} must be increasing and within the parameter's \
                  allowed range {}",

@@ -130,9 +130,11 @@ fn setup(sa: &ScenarioArgs, ea: &EnsembleArgs) -> anyhow::Result<Setup> {
 impl Setup {
     /// The objective on the observations up to `until` (all of them for `None`).
     fn problem(&self, until: Option<i32>) -> anyhow::Result<Problem> {
+        // Checks (weight 0) are scored from the final ensembles, not in the objective.
         let targets = self
             .targets
             .iter()
+            .filter(|t| t.weight > 0.0)
             .map(|t| TargetData {
                 points: t
                     .points
@@ -240,7 +242,8 @@ fn observed(points: &[Point]) -> Vec<Observed> {
 }
 
 /// A row of `errors.csv`: a target's error before and after the fit, in one phase (`fit`:
-/// the years fitted; `held_out`: later observations the fit did not see).
+/// the years fitted; `held_out`: later observations the fit did not see; `check`: a series of
+/// weight 0, reported but never fitted).
 #[derive(serde::Serialize)]
 struct ErrorRow {
     target: String,
@@ -375,11 +378,17 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for t in &st.targets {
         let points = st.simulated_points(t);
-        for (phase, keep) in [("fit", true), ("held_out", false)] {
+        // A series of weight 0 is a check: reported, never fitted.
+        let phases: &[(&str, Option<bool>)] = if t.weight > 0.0 {
+            &[("fit", Some(true)), ("held_out", Some(false))]
+        } else {
+            &[("check", None)]
+        };
+        for &(phase, keep) in phases {
             let chosen: Vec<Point> = points
                 .iter()
                 .copied()
-                .filter(|p| (p.year <= until) == keep)
+                .filter(|p| keep.is_none_or(|k| (p.year <= until) == k))
                 .collect();
             if chosen.is_empty() && phase == "held_out" {
                 continue;
@@ -603,6 +612,7 @@ fn origins(st: &Setup, dim: usize, last: i32, horizon: i32, rolling: bool) -> Ve
         let train: usize = st
             .targets
             .iter()
+            .filter(|t| t.weight > 0.0)
             .map(|t| {
                 st.simulated_points(t)
                     .iter()
@@ -739,36 +749,24 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     let names: Vec<String> = st.targets.iter().map(|t| t.name.clone()).collect();
     for (origin, years, mine) in &groups {
         if let Some(first) = mine.first() {
-            for m in METHODS {
-                let sc = score::scores(mine.iter().map(|p| (p.observed, pick(p, m))));
-                rows.push(score_row(origin, years, &names[first.target], m, sc));
-            }
+            pooled(&mut rows, origin, years, &names[first.target], mine, false);
         }
     }
     for &o in &origins {
         let mine: Vec<&Prediction> = predictions.iter().filter(|p| p.origin == o).collect();
         let years = format!("{}-{}", o + 1, o + horizon);
-        for m in METHODS {
-            let sc = score::scores(mine.iter().map(|p| (p.observed, pick(p, m))));
-            rows.push(score_row(&o.to_string(), &years, "all", m, sc));
-        }
+        pooled(&mut rows, &o.to_string(), &years, "all", &mine, true);
     }
     if origins.len() > 1 {
         let years = format!("{horizon} years ahead");
         for (k, name) in names.iter().enumerate() {
             let mine: Vec<&Prediction> = predictions.iter().filter(|p| p.target == k).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            for m in METHODS {
-                let sc = score::scores(mine.iter().map(|p| (p.observed, pick(p, m))));
-                rows.push(score_row("all", &years, name, m, sc));
+            if !mine.is_empty() {
+                pooled(&mut rows, "all", &years, name, &mine, true);
             }
         }
-        for m in METHODS {
-            let sc = score::scores(predictions.iter().map(|p| (p.observed, pick(p, m))));
-            rows.push(score_row("all", &years, "all", m, sc));
-        }
+        let all: Vec<&Prediction> = predictions.iter().collect();
+        pooled(&mut rows, "all", &years, "all", &all, true);
     }
     out.write("backtest.csv", &tables::to_csv(&rows)?)?;
     out.write("predictions.csv", &tables::to_csv(&prediction_rows)?)?;
@@ -846,6 +844,35 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Score rows of a group of predictions: each method on the points it predicts and, for
+/// pooled groups (`paired`), the model again on exactly the points each baseline predicts, so
+/// that pooled comparisons are made on the same points.
+fn pooled(
+    rows: &mut Vec<ScoreRow>,
+    origin: &str,
+    years: &str,
+    target: &str,
+    preds: &[&Prediction],
+    paired: bool,
+) {
+    for m in METHODS {
+        let sc = score::scores(preds.iter().map(|p| (p.observed, pick(p, m))));
+        rows.push(score_row(origin, years, target, m, sc));
+    }
+    if paired {
+        for baseline in ["persistence", "trend"] {
+            let sc = score::scores(
+                preds
+                    .iter()
+                    .filter(|p| pick(p, baseline).is_some())
+                    .map(|p| (p.observed, p.model)),
+            );
+            let method = format!("model_on_{baseline}_points");
+            rows.push(score_row(origin, years, target, &method, sc));
+        }
+    }
+}
+
 fn score_row(origin: &str, years: &str, target: &str, method: &str, s: score::Scores) -> ScoreRow {
     ScoreRow {
         origin: origin.to_string(),
@@ -860,12 +887,12 @@ fn score_row(origin: &str, years: &str, target: &str, method: &str, s: score::Sc
 
 fn print_scores(rows: &[ScoreRow]) {
     println!(
-        "{:<7} {:<16} {:<30} {:<12} {:>3} {:>9} {:>9}",
+        "{:<7} {:<16} {:<28} {:<28} {:>3} {:>9} {:>9}",
         "origin", "test years", "target", "method", "n", "RMSE", "MAE"
     );
     for r in rows {
         println!(
-            "{:<7} {:<16} {:<30} {:<12} {:>3} {:>9} {:>9}",
+            "{:<7} {:<16} {:<28} {:<28} {:>3} {:>9} {:>9}",
             r.origin, r.test_years, r.target, r.method, r.n, r.rmse, r.mae
         );
     }

@@ -49,6 +49,9 @@ pub enum PlanError {
     /// A shard that does not exist.
     #[error("shard {0}/{1} does not exist: use K/N with 1 <= K <= N")]
     BadShard(usize, usize),
+    /// More shards than runs.
+    #[error("shard {0}/{1} of a {2}-run plan is empty: use at most {2} shards")]
+    EmptyShard(usize, usize, usize),
 }
 
 impl Plan {
@@ -80,7 +83,7 @@ impl Plan {
         let from = len * (k - 1) / n;
         let to = len * k / n;
         if from == to {
-            return Err(PlanError::Empty);
+            return Err(PlanError::EmptyShard(k, n, len));
         }
         Ok(Plan {
             master_seed: self.master_seed,

@@ -55,6 +55,7 @@ impl OutputDir {
             });
         }
         fs::create_dir_all(parent).map_err(fail)?;
+        remove_stale_staging(parent, &name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(fail)?;
@@ -114,6 +115,34 @@ impl OutputDir {
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+/// Removes staging folders of earlier runs of the same target that were killed before they
+/// could clean up (their process no longer exists, or, where that cannot be told, a day old).
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.trim_end_matches(".old");
+        let alive = if Path::new("/proc/self").exists() {
+            Path::new("/proc").join(pid).exists()
+        } else {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age.as_secs() < 86_400)
+        };
+        if !alive && pid != std::process::id().to_string() {
+            let _ = fs::remove_dir_all(e.path());
+        }
     }
 }
 

@@ -78,13 +78,50 @@ pub fn summary_rows(summary: &Summary, order: &[SeriesKey]) -> Vec<SummaryRow> {
     rows
 }
 
-/// Rows as CSV bytes (header from the struct's fields).
+/// Column names of a row struct, in field order (written even when there are no rows).
+pub trait Header {
+    /// The columns.
+    const HEADER: &'static [&'static str];
+}
+
+/// Rows as CSV bytes, header from the struct's fields (no header when there are no rows:
+/// prefer `table_csv` for tables that can be empty).
 pub fn to_csv<T: Serialize>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.serialize(r)?;
     }
     Ok(w.into_inner()?)
+}
+
+/// Rows as CSV bytes, with the header even for an empty table.
+pub fn table_csv<T: Serialize + Header>(rows: &[T]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(T::HEADER)?;
+    for r in rows {
+        w.serialize(r)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+impl Header for SummaryRow {
+    const HEADER: &'static [&'static str] = &[
+        "year", "measure", "power", "domain", "mean", "p5", "p25", "p50", "p75", "p95",
+    ];
+}
+
+impl Header for DriverRow {
+    const HEADER: &'static [&'static str] = &["year", "power", "domain", "term", "mean"];
+}
+
+impl Header for EventRow {
+    const HEADER: &'static [&'static str] = &["year", "kind", "name", "share"];
+}
+
+impl Header for OutcomeRow {
+    const HEADER: &'static [&'static str] = &["outcome", "power", "share"];
 }
 
 /// Rows as pretty JSON bytes.

@@ -230,6 +230,7 @@ pub fn serbia() -> ParamSpec {
             aid_decay: 0.4,
             sanction_backlash: 0.2,
             experience_rate: 0.1,
+            credibility_pull: 0.3,
         },
         polls: PollParams {
             respondents: 1000,

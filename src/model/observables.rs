@@ -124,22 +124,32 @@ pub fn alignment(w: &World) -> f64 {
     }
 }
 
-/// Hedging index: normalised entropy of aggregate closeness (1 = even spread).
+/// Hedging index: in each domain, the normalised entropy of closeness across powers (1 = the
+/// same closeness to every power, 0 = close to one power only), averaged with the domain
+/// weights. Hedging happens domain by domain: a state that has chosen a camp in security but
+/// not in the economy scores in between.
 pub fn hedging(w: &World) -> f64 {
     let n = w.p.powers.len();
-    let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
-    let total: f64 = aggregate.iter().sum();
-    if total > 0.0 && n > 1 {
-        -aggregate
-            .iter()
-            .map(|v| v / total)
-            .filter(|s| *s > 0.0)
-            .map(|s| s * s.ln())
-            .sum::<f64>()
-            / (n as f64).ln()
-    } else {
-        0.0
+    if n < 2 {
+        return 0.0;
     }
+    let weights = w.p.government.domain_weights;
+    (0..N_DOMAINS)
+        .map(|d| {
+            let total: f64 = (0..n).map(|q| w.x[q][d]).sum();
+            let entropy = if total > 0.0 {
+                -(0..n)
+                    .map(|q| w.x[q][d] / total)
+                    .filter(|s| *s > 0.0)
+                    .map(|s| s * s.ln())
+                    .sum::<f64>()
+                    / (n as f64).ln()
+            } else {
+                0.0
+            };
+            weights[d] * entropy
+        })
+        .sum()
 }
 
 /// Phase 7: fills this year's record.

@@ -1,6 +1,6 @@
 //! Media images and the yearly update of public opinion (docs/model.md §5.4). Phase 6.
 
-use super::types::N_KINDS;
+use super::types::{Kind, N_KINDS};
 use super::world::World;
 
 /// Visible aid signal `Σ_k V_k z[p][k]` of power `q`.
@@ -41,9 +41,13 @@ pub fn update(w: &mut World) {
             0.0
         };
         let beta = w.p.powers[q].media_sensitivity;
+        // A membership perspective that gains or loses credibility is news about its offerer.
+        let offer = w.inst[q][Kind::Accession.index()];
+        let perspective = pop.credibility_pull * (w.p.credibility - w.credibility0) * offer;
         let media = [
-            (pop.media_pro_government[q] + beta * aid * f[0] - backlash).clamp(0.0, 1.0),
-            (pop.media_independent[q] + beta * aid * f[1] - backlash).clamp(0.0, 1.0),
+            (pop.media_pro_government[q] + beta * aid * f[0] + perspective - backlash)
+                .clamp(0.0, 1.0),
+            (pop.media_independent[q] + beta * aid * f[1] + perspective - backlash).clamp(0.0, 1.0),
         ];
         w.affinity[q] = w
             .citizens

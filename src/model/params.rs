@@ -166,6 +166,9 @@ pub struct PopulationParams {
     pub sanction_backlash: f64,
     /// Yearly chance of meeting visible aid per unit of visible signal.
     pub experience_rate: f64,
+    /// Pull of a membership perspective's credibility on the media image of the power that
+    /// offers it: change of image per unit change of credibility × offer intensity.
+    pub credibility_pull: f64,
 }
 
 /// Read-outs of simulated polls (docs/model.md §6).

@@ -96,6 +96,7 @@ pub enum Target {
     AidDecay,
     SanctionBacklash,
     ExperienceRate,
+    CredibilityPull,
     PollSharpness,
     PollOutside,
     AidSharpness,
@@ -138,6 +139,7 @@ const POP: &[(&str, Target)] = &[
     ("aid_decay", Target::AidDecay),
     ("sanction_backlash", Target::SanctionBacklash),
     ("experience_rate", Target::ExperienceRate),
+    ("credibility_pull", Target::CredibilityPull),
 ];
 
 const POLL: &[(&str, Target)] = &[
@@ -514,6 +516,7 @@ impl Target {
             Target::Framing => (0.0, 10.0),
             Target::AidDecay | Target::SanctionBacklash => (0.0, 1.0),
             Target::ExperienceRate => (0.0, 10.0),
+            Target::CredibilityPull => (0.0, 1.0),
             Target::PollSharpness | Target::AidSharpness => (0.0, 100.0),
             Target::PollOutside | Target::PollNoise | Target::MembershipThreshold => (0.0, 1.0),
             Target::AidOutside => (-10.0, 10.0),
@@ -614,6 +617,7 @@ impl Target {
             Target::AidDecay => pop.aid_decay,
             Target::SanctionBacklash => pop.sanction_backlash,
             Target::ExperienceRate => pop.experience_rate,
+            Target::CredibilityPull => pop.credibility_pull,
             Target::PollSharpness => s.polls.sharpness,
             Target::PollOutside => s.polls.outside,
             Target::AidSharpness => s.polls.aid_sharpness,
@@ -706,6 +710,7 @@ impl Target {
             Target::AidDecay => &mut pop.aid_decay,
             Target::SanctionBacklash => &mut pop.sanction_backlash,
             Target::ExperienceRate => &mut pop.experience_rate,
+            Target::CredibilityPull => &mut pop.credibility_pull,
             Target::PollSharpness => &mut s.polls.sharpness,
             Target::PollOutside => &mut s.polls.outside,
             Target::AidSharpness => &mut s.polls.aid_sharpness,

@@ -74,6 +74,8 @@ pub struct World {
     pub citizens: Citizens,
     /// Structural ties `u[p][d]` (docs/model.md §5.1).
     pub ties: Vec<[f64; N_DOMAINS]>,
+    /// Membership credibility in the first year (the media respond to changes from it).
+    pub credibility0: f64,
     /// Force of each driver term at the starting rest point, `[power][domain][term]`.
     pub rest_forces: Vec<f64>,
     /// Each power's response factor in the first year; later factors are relative to it.
@@ -134,6 +136,7 @@ impl World {
             citizens,
             ties: vec![[0.0; N_DOMAINS]; n],
             rest_forces: vec![0.0; n * N_DOMAINS * schema.len()],
+            credibility0: p.credibility,
             factor0: vec![1.0; n],
             affinity,
             ramps: Vec::new(),

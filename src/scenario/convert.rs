@@ -1114,7 +1114,7 @@ impl Ctx<'_> {
             let text = self.per_power(raw, &format!("population.{f}"), target)?;
             self.doc.put(&s, f, text);
         }
-        let scalars: [(&str, Option<&Raw>, Target); 13] = [
+        let scalars: [(&str, Option<&Raw>, Target); 14] = [
             (
                 "anchor_sd",
                 pop.and_then(|p| p.anchor_sd.as_ref()),
@@ -1179,6 +1179,11 @@ impl Ctx<'_> {
                 "experience_rate",
                 pop.and_then(|p| p.experience_rate.as_ref()),
                 Target::ExperienceRate,
+            ),
+            (
+                "credibility_pull",
+                pop.and_then(|p| p.credibility_pull.as_ref()),
+                Target::CredibilityPull,
             ),
         ];
         for (f, raw, target) in scalars {

@@ -308,6 +308,8 @@ pub(crate) struct PopulationToml {
     pub sanction_backlash: Option<Raw>,
     /// Yearly chance of meeting visible aid per unit of signal.
     pub experience_rate: Option<Raw>,
+    /// Change of the offering power's media image per unit change of membership credibility.
+    pub credibility_pull: Option<Raw>,
 }
 
 /// `[polls]`: simulated polls (docs/model.md §6).

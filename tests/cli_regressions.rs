@@ -1,0 +1,103 @@
+//! Regression tests for command-line bugs, each named after the bug it guards against.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn simulate() -> Command {
+    Command::cargo_bin("simulate").expect("binary builds")
+}
+
+#[test]
+fn describe_piped_into_a_closed_reader_exits_cleanly_instead_of_panicking() {
+    let bin = assert_cmd::cargo::cargo_bin("simulate");
+    let mut child = std::process::Command::new(bin)
+        .args(["describe"])
+        .arg(scenario("baseline.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // Close the reading end before the command writes anything (like `| head -0`): its
+    // first write meets a closed pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn empty_events_table_still_has_its_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = dir.path().join("quiet.toml");
+    std::fs::write(&s, "name = \"quiet\"\n[state]\nelection_period = 0\n").expect("write");
+    simulate()
+        .args(["run", "--runs", "3", "-q", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&s)
+        .assert()
+        .success();
+    let events =
+        std::fs::read_to_string(dir.path().join("out/events.csv")).expect("events.csv exists");
+    assert_eq!(events.trim_end(), "year,kind,name,share");
+}
+
+#[test]
+fn more_shards_than_runs_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = simulate()
+        .args(["run", "--runs", "2", "--shard", "1/3", "-q", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(scenario("baseline.toml"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("at most 2 shards"),
+        "message should explain the shard count: {stderr}"
+    );
+}
+
+#[test]
+fn staging_folder_of_a_killed_run_is_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A staging folder left by a process that no longer exists (pid 0 is never a user process).
+    let stale = dir.path().join(".out.partial-0");
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("summary.csv"), "half").expect("write");
+    simulate()
+        .args(["run", "--runs", "3", "-q", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(scenario("baseline.toml"))
+        .assert()
+        .success();
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, vec!["out".to_string()], "left behind: {left:?}");
+}
+
+#[test]
+fn explain_years_outside_the_scenario_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = simulate()
+        .args(["explain", "--years", "1990..1995", "--runs", "3", "--out"])
+        .arg(dir.path().join("ex"))
+        .arg(scenario("baseline.toml"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the scenario runs 2024..2040"));
+}
