@@ -473,6 +473,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         );
     }
     out.write("fitted.resolved.toml", reloaded.resolved_toml.as_bytes())?;
+    out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
 
     let meta = Meta {
         title: fitted_name.clone(),
