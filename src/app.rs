@@ -41,7 +41,8 @@ pub fn load(path: &Path, set: &[String]) -> anyhow::Result<Scenario> {
     Ok(scenario::load(path, set)?)
 }
 
-fn formats(f: &[FormatArg]) -> Vec<Format> {
+/// Plot formats from the command line, without repeats.
+pub fn formats(f: &[FormatArg]) -> Vec<Format> {
     let mut out = Vec::new();
     for x in f {
         let fmt = match x {

@@ -22,7 +22,7 @@ pub use fit::{Fitted, OnIteration, Restart, Settings};
 pub use objective::{Problem, TargetData, TargetError};
 
 use crate::app::{self, UsageError};
-use crate::cli::{BacktestArgs, CalibrateArgs, EnsembleArgs, FormatArg, ScenarioArgs};
+use crate::cli::{BacktestArgs, CalibrateArgs, EnsembleArgs, ScenarioArgs};
 use crate::data::{ObservedData, Point};
 use crate::experiment::{self, Ensemble, Exec, Plan};
 use crate::export::{self, OutputDir, tables};
@@ -49,20 +49,6 @@ struct Setup {
     threads: usize,
     formats: Vec<Format>,
     quiet: bool,
-}
-
-fn formats(f: &[FormatArg]) -> Vec<Format> {
-    let mut out = Vec::new();
-    for x in f {
-        let fmt = match x {
-            FormatArg::Png => Format::Png,
-            FormatArg::Svg => Format::Svg,
-        };
-        if !out.contains(&fmt) {
-            out.push(fmt);
-        }
-    }
-    out
 }
 
 fn setup(sa: &ScenarioArgs, ea: &EnsembleArgs) -> anyhow::Result<Setup> {
@@ -122,7 +108,7 @@ fn setup(sa: &ScenarioArgs, ea: &EnsembleArgs) -> anyhow::Result<Setup> {
         targets,
         plan,
         threads,
-        formats: formats(&ea.format),
+        formats: app::formats(&ea.format),
         quiet: ea.quiet,
     })
 }
