@@ -1,6 +1,6 @@
 //! Media images and the yearly update of public opinion (docs/model.md §5.4). Phase 6.
 
-use super::types::{Kind, N_KINDS};
+use super::types::{Domain, Kind, N_KINDS};
 use super::world::World;
 
 /// Visible aid signal `Σ_k V_k z[p][k]` of power `q`.
@@ -11,13 +11,16 @@ pub fn visible_aid(w: &World, q: usize) -> f64 {
 }
 
 /// Government framing `F[c][p]` on the pro-government channel (`c = 0`) and the
-/// independent one (`c = 1`).
+/// independent one (`c = 1`). Pro-government media follow the government's diplomatic line
+/// (closeness in diplomacy, the domain of public statements), not its economic ties: Serbia's
+/// pro-government press praised China and Russia while the EU was the largest economic
+/// partner (docs/model.md §5.4).
 pub fn framing(w: &World, q: usize) -> [f64; 2] {
     let n = w.p.powers.len();
-    let agg: Vec<f64> = (0..n).map(|r| w.aggregate(r)).collect();
-    let mean = agg.iter().sum::<f64>() / n as f64;
+    let dip = Domain::Diplomacy.index();
+    let mean = (0..n).map(|r| w.x[r][dip]).sum::<f64>() / n as f64;
     [
-        (1.0 + w.p.population.framing * (agg[q] - mean)).max(0.0),
+        (1.0 + w.p.population.framing * (w.x[q][dip] - mean)).max(0.0),
         1.0,
     ]
 }
