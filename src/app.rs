@@ -233,13 +233,26 @@ pub fn write_results(
         )?;
     }
     let plot_seconds = t.elapsed().as_secs_f64();
+    let sha = export::sha256_hex(s.resolved_toml.as_bytes());
+    let cmd = command_line();
+    let report = crate::report::html(
+        s,
+        e,
+        &crate::report::Context {
+            seed: plan.master_seed,
+            command_line: &cmd,
+            scenario_sha256: &sha,
+            figures: out.path(),
+        },
+    )?;
+    out.write("report.html", report.as_bytes())?;
     let manifest = serde_json::json!({
         "tool": "simulate",
         "version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line(),
+        "command_line": cmd,
         "scenario": s.name,
         "scenario_path": s.path.display().to_string(),
-        "scenario_sha256": export::sha256_hex(s.resolved_toml.as_bytes()),
+        "scenario_sha256": sha,
         "master_seed": plan.master_seed,
         "runs": e.runs,
         "first_run": plan.runs.first().map(|r| r.replicate),

@@ -45,6 +45,7 @@ pub mod experiment;
 pub mod export;
 pub mod model;
 pub mod plot;
+pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod stats;

@@ -224,6 +224,7 @@ fn run_writes_every_documented_output() {
             "outcomes.csv",
             "manifest.json",
             "scenario.resolved.toml",
+            "report.html",
         ]
         .map(String::from)
         .into();

@@ -101,3 +101,37 @@ fn explain_years_outside_the_scenario_are_refused() {
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("the scenario runs 2024..2040"));
 }
+
+#[test]
+fn report_is_self_contained_html_with_every_figure_and_the_assumptions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    simulate()
+        .args(["run", "--runs", "10", "-q", "--format", "png", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(scenario("us_pressure.toml"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).expect("report");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // PNG-only runs embed the figures as data URIs: nothing points outside the file.
+    assert_eq!(
+        html.matches("data:image/png;base64,").count(),
+        7,
+        "5 figures + 2 drivers"
+    );
+    assert!(
+        !html.contains("src=\"closeness"),
+        "no links to files beside the report"
+    );
+    for needle in [
+        "Key results",
+        "United States",
+        "threat issued",
+        "us 5g",
+        "Assumptions",
+        "threats.us_5g.severity",
+        "Reproduce",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle}");
+    }
+}
