@@ -348,8 +348,60 @@ pub fn driver_bars(
     (bars, net)
 }
 
+/// Modification times of the TOML files in a folder (the scenario and the files it extends
+/// usually live together).
+fn toml_stamps(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .filter_map(|e| Some((e.path(), e.metadata().ok()?.modified().ok()?)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `simulate run --watch`: run, then run again after every save of a scenario file in the
+/// scenario's folder. Errors are printed and the watch goes on. Polls twice a second, which
+/// also catches editors that save by renaming a new file over the old one.
+fn watch(args: &RunArgs) -> anyhow::Result<()> {
+    let dir = args
+        .scenario
+        .scenario
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut seen = toml_stamps(&dir);
+    loop {
+        if let Err(e) = run_once(args) {
+            eprintln!("error: {e:#}");
+        }
+        eprintln!(
+            "watching {} for changes (Ctrl-C to stop)",
+            dir.join("*.toml").display()
+        );
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let now = toml_stamps(&dir);
+            if now != seen {
+                seen = now;
+                break;
+            }
+        }
+    }
+}
+
 /// `simulate run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    if args.watch {
+        return watch(args);
+    }
+    run_once(args)
+}
+
+fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let s = load(&args.scenario.scenario, &args.scenario.set)?;
     let e_args = &args.ensemble;

@@ -88,6 +88,10 @@ pub struct RunArgs {
     /// Run only the K-th of N slices of the plan and write a partial result (see `merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// After the run, watch the scenario's folder and run again whenever a scenario file
+    /// there is saved (Ctrl-C to stop).
+    #[arg(long, conflicts_with = "shard")]
+    pub watch: bool,
 }
 
 #[derive(Args, Debug)]
