@@ -135,3 +135,39 @@ fn report_is_self_contained_html_with_every_figure_and_the_assumptions() {
         assert!(html.contains(needle), "report lacks {needle}");
     }
 }
+
+#[test]
+fn watch_runs_again_after_a_scenario_file_is_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = dir.path().join("w.toml");
+    std::fs::write(&s, "name = \"w\"\n[ensemble]\nruns = 4\nseed = 1\n").expect("write");
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("simulate");
+    let mut child = std::process::Command::new(bin)
+        .args(["run", "-q", "--watch", "--out"])
+        .arg(&out)
+        .arg(&s)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let manifest = out.join("manifest.json");
+    let wait_for = |pred: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !pred() && start.elapsed() < std::time::Duration::from_secs(30) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        pred()
+    };
+    assert!(wait_for(&|| manifest.exists()), "first run never finished");
+    let first = std::fs::read_to_string(&manifest).expect("manifest");
+    assert!(first.contains("\"runs\": 4"));
+    // Save a change: the next run uses it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(&s, "name = \"w\"\n[ensemble]\nruns = 6\nseed = 1\n").expect("write");
+    let rerun =
+        wait_for(&|| std::fs::read_to_string(&manifest).is_ok_and(|m| m.contains("\"runs\": 6")));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(rerun, "no second run after the save");
+}
