@@ -819,6 +819,22 @@ fn driver_differences(scenarios: &[Scenario], results: &[Ensemble]) -> Vec<Drive
     rows
 }
 
+/// Terms that respond to a move rather than cause it: they resist or limit whatever the
+/// scenario's own forces do.
+fn is_response(term: &str) -> bool {
+    matches!(
+        term,
+        "autonomy_cost"
+            | "public_opinion"
+            | "option_value"
+            | "inertia"
+            | "move_cap"
+            | "bounds"
+            | "noise"
+            | "structural_ties"
+    )
+}
+
 fn print_driver_differences(buf: &mut String, rows: &[DriverDiff]) {
     let mut big: Vec<&DriverDiff> = rows.iter().filter(|r| r.raw.abs() > 0.005).collect();
     if big.is_empty() {
@@ -827,14 +843,24 @@ fn print_driver_differences(buf: &mut String, rows: &[DriverDiff]) {
     big.sort_by(|a, b| b.raw.abs().total_cmp(&a.raw.abs()));
     let _ = writeln!(
         buf,
-        "\nforces that made the gap (summed over all years, aggregate closeness, vs the first scenario):"
+        "\nforces that made the gap (ensemble means summed over all years, aggregate closeness, vs the first scenario)"
     );
-    for r in big.iter().take(12) {
-        let _ = writeln!(
-            buf,
-            "  {:<22} {:<5} {:<28} {:+.3}",
-            r.scenario, r.power, r.term, r.raw
-        );
+    for (heading, responses, count) in [
+        ("pushes (offers, threats, sanctions, rivalry):", false, 10),
+        ("responses (what resisted or limited the move):", true, 5),
+    ] {
+        let _ = writeln!(buf, "  {heading}");
+        for r in big
+            .iter()
+            .filter(|r| is_response(&r.term) == responses)
+            .take(count)
+        {
+            let _ = writeln!(
+                buf,
+                "    {:<22} {:<5} {:<28} {:+.3}",
+                r.scenario, r.power, r.term, r.raw
+            );
+        }
     }
 }
 
