@@ -773,7 +773,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
             ),
         };
         for t in &st.targets {
-            let files = plot::fit(
+            let files = plot::backtest(
                 out.path(),
                 &st.formats,
                 &output::stem("backtest", &t.name),
@@ -782,6 +782,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
                 &observed(&st.simulated_points(t)),
                 &t.label,
                 &meta,
+                *origin,
             )?;
             plots.extend(files.iter().map(|f| {
                 f.file_name()

@@ -561,6 +561,11 @@ pub(super) struct ValueAxis {
 }
 
 impl ValueAxis {
+    /// The value range of the axis.
+    pub(super) fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+
     /// A fixed range with round ticks.
     pub(super) fn fixed(lo: f64, hi: f64, max_ticks: usize) -> ValueAxis {
         let step = nice_step(hi - lo, max_ticks);

@@ -24,7 +24,7 @@ mod tests;
 pub use closeness::{closeness, domains};
 pub use compare::compare;
 pub use drivers::drivers;
-pub use fit::fit;
+pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
