@@ -81,13 +81,12 @@ struct Fit<'a> {
 const PERSISTENCE: RGBColor = RGBColor(120, 120, 120);
 const TREND: RGBColor = RGBColor(200, 90, 20);
 
+/// Points of a line, (year, value).
+type Points = Vec<(f64, f64)>;
+
 /// The naive forecasts from the training points over the forecast years: persistence and, with
 /// two or more training years, the least-squares trend.
-fn baselines(
-    observed: &[(f64, f64)],
-    cutoff: f64,
-    last: f64,
-) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn baselines(observed: &[(f64, f64)], cutoff: f64, last: f64) -> (Points, Points) {
     let train: Vec<(f64, f64)> = observed
         .iter()
         .copied()
