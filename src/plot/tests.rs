@@ -467,3 +467,48 @@ fn overlong_names_are_shortened_to_fit() {
     assert!(!svg.contains(&powers[0].name) && !svg.contains(&meta.title));
     assert!(svg.contains("\nThe European Union") && svg.contains('…'));
 }
+
+#[test]
+fn backtest_figure_marks_the_cut_off_and_draws_both_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SeriesKey::new("closeness", "EU", "");
+    let written = backtest(
+        dir.path(),
+        &[Format::Svg],
+        "bt",
+        &summary(),
+        &key,
+        &observed(),
+        "Closeness to the EU",
+        &meta(),
+        2018,
+    )
+    .unwrap();
+    assert_eq!(written.len(), 1);
+    let svg = fs::read_to_string(&written[0]).unwrap();
+    for text in [
+        "training",
+        "forecast",
+        "Persistence forecast",
+        "Linear-trend forecast",
+        "out of sample",
+    ] {
+        assert!(svg.contains(text), "backtest figure lacks {text}");
+    }
+    // Without training points before the cut-off there is no baseline to draw.
+    let late: Vec<Observed> = observed().into_iter().filter(|o| o.year > 2020).collect();
+    let written = backtest(
+        dir.path(),
+        &[Format::Svg],
+        "bt_late",
+        &summary(),
+        &key,
+        &late,
+        "Closeness to the EU",
+        &meta(),
+        2018,
+    )
+    .unwrap();
+    let svg = fs::read_to_string(&written[0]).unwrap();
+    assert!(!svg.contains("Persistence forecast"));
+}
