@@ -27,12 +27,16 @@ pub enum Command {
     /// Combine the partial results of sharded runs (`--shard K/N`) into one result.
     Merge(MergeArgs),
     /// Fit a scenario's free parameters (its `[calibration]` section) to observed series and
-    /// write the fitted scenario, errors before and after, and fit plots. `--runs` and `--seed`
-    /// set each objective evaluation's ensemble (default: `[calibration] runs` and `seed`).
+    /// write the fitted scenario, errors before and after, and fit plots.
+    ///
+    /// `--runs` and `--seed` set each objective evaluation's ensemble (default:
+    /// `[calibration] runs` and `seed`).
     Calibrate(CalibrateArgs),
     /// Fit on observations up to a year, predict the years after, and score the model against
-    /// persistence and linear-trend baselines. `--runs` and `--seed` set each objective
-    /// evaluation's ensemble (default: `[calibration] runs` and `seed`).
+    /// persistence and linear-trend baselines.
+    ///
+    /// `--runs` and `--seed` set each objective evaluation's ensemble (default:
+    /// `[calibration] runs` and `seed`).
     Backtest(BacktestArgs),
 }
 
