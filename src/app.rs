@@ -139,7 +139,8 @@ fn open_out(dir: &Path) -> anyhow::Result<OutputDir> {
     OutputDir::create(dir).map_err(|e| usage(e.to_string()))
 }
 
-fn command_line() -> String {
+/// The command line as typed, for manifests and reports.
+pub fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 

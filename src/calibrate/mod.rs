@@ -217,6 +217,50 @@ fn at_year(summary: &Summary, t: &TargetData, year: i32) -> Option<crate::stats:
     summary.series.get(&t.key).and_then(|q| q.get(y)).copied()
 }
 
+/// One plot per target: the fit (`cutoff` None) or the backtest with its training cut-off.
+/// Returns the names of the files written.
+fn target_plots(
+    st: &Setup,
+    out: &OutputDir,
+    summary: &Summary,
+    meta: &Meta,
+    cutoff: Option<i32>,
+) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for t in &st.targets {
+        let points = observed(&st.simulated_points(t));
+        let files = match cutoff {
+            None => plot::fit(
+                out.path(),
+                &st.formats,
+                &output::stem("fit", &t.name),
+                summary,
+                &t.key,
+                &points,
+                &t.label,
+                meta,
+            )?,
+            Some(c) => plot::backtest(
+                out.path(),
+                &st.formats,
+                &output::stem("backtest", &t.name),
+                summary,
+                &t.key,
+                &points,
+                &t.label,
+                meta,
+                c,
+            )?,
+        };
+        names.extend(files.iter().map(|f| {
+            f.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }));
+    }
+    Ok(names)
+}
+
 fn observed(points: &[Point]) -> Vec<Observed> {
     points
         .iter()
@@ -429,7 +473,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             "Scenario `{}` with its free parameters fitted to {window}.",
             s.name
         ),
-        format!("Written by: {}", output::command_line()),
+        format!("Written by: {}", app::command_line()),
         "Re-run it with `simulate run <this file>`; errors.csv has the fit per target.".into(),
     ];
     let fitted_name = format!("{}_fitted", s.name);
@@ -470,29 +514,12 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION")
         ),
     };
-    let mut plots = Vec::new();
-    for t in &st.targets {
-        let files = plot::fit(
-            out.path(),
-            &st.formats,
-            &output::stem("fit", &t.name),
-            &e_after.summary,
-            &t.key,
-            &observed(&st.simulated_points(t)),
-            &t.label,
-            &meta,
-        )?;
-        plots.extend(files.iter().map(|f| {
-            f.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        }));
-    }
+    let plots = target_plots(&st, &out, &e_after.summary, &meta, None)?;
     let manifest = serde_json::json!({
         "tool": "simulate",
         "version": env!("CARGO_PKG_VERSION"),
         "command": "calibrate",
-        "command_line": output::command_line(),
+        "command_line": app::command_line(),
         "scenario": s.name,
         "scenario_path": s.path.display().to_string(),
         "scenario_sha256": export::sha256_hex(s.resolved_toml.as_bytes()),
@@ -772,30 +799,13 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
                 env!("CARGO_PKG_VERSION")
             ),
         };
-        for t in &st.targets {
-            let files = plot::backtest(
-                out.path(),
-                &st.formats,
-                &output::stem("backtest", &t.name),
-                summary,
-                &t.key,
-                &observed(&st.simulated_points(t)),
-                &t.label,
-                &meta,
-                *origin,
-            )?;
-            plots.extend(files.iter().map(|f| {
-                f.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }));
-        }
+        plots = target_plots(&st, &out, summary, &meta, Some(*origin))?;
     }
     let manifest = serde_json::json!({
         "tool": "simulate",
         "version": env!("CARGO_PKG_VERSION"),
         "command": "backtest",
-        "command_line": output::command_line(),
+        "command_line": app::command_line(),
         "scenario": s.name,
         "scenario_path": s.path.display().to_string(),
         "scenario_sha256": export::sha256_hex(s.resolved_toml.as_bytes()),

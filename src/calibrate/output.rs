@@ -121,11 +121,6 @@ pub fn stem(prefix: &str, name: &str) -> String {
     format!("{prefix}_{clean}")
 }
 
-/// The command line as typed.
-pub fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
-}
-
 /// A number for a table: six decimals, empty when not finite.
 pub fn fixed(v: f64) -> String {
     if v.is_finite() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::look::{self, Band, Dash, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
+use super::look::{self, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
 use super::{Format, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
@@ -94,32 +94,11 @@ impl Figure for Closeness<'_> {
             min_y_area: 0,
         };
         let mut chart = look::panel(&area, &x, &y, text)?;
-        let years = &self.s.years;
-        for (p, q) in &shown {
-            let c = look::rgb(p.color);
-            look::band(
-                &mut chart,
-                years,
-                q,
-                1.0,
-                Band::Ninety,
-                c.mix(look::ALPHA_90),
-            )?;
-        }
-        for (p, q) in &shown {
-            let c = look::rgb(p.color);
-            look::band(
-                &mut chart,
-                years,
-                q,
-                1.0,
-                Band::Fifty,
-                c.mix(look::ALPHA_50),
-            )?;
-        }
-        for (p, q) in &shown {
-            look::median(&mut chart, years, q, 1.0, look::rgb(p.color), Dash::Solid)?;
-        }
+        let fans: Vec<_> = shown
+            .iter()
+            .map(|(p, q)| (look::rgb(p.color), *q))
+            .collect();
+        look::fans(&mut chart, &self.s.years, &fans, 1.0, true)?;
         if shown.is_empty() {
             look::chart_note(&chart, "no closeness series in the summary")?;
         }
@@ -175,20 +154,11 @@ impl Figure for Domains<'_> {
             };
             let mut chart = look::panel(&cell, &x, &y, text)?;
             let shown: Vec<_> = present(self.s, self.powers, domain).collect();
-            for (p, q) in &shown {
-                let c = look::rgb(p.color);
-                look::band(
-                    &mut chart,
-                    years,
-                    q,
-                    1.0,
-                    Band::Ninety,
-                    c.mix(look::ALPHA_90),
-                )?;
-            }
-            for (p, q) in &shown {
-                look::median(&mut chart, years, q, 1.0, look::rgb(p.color), Dash::Solid)?;
-            }
+            let fans: Vec<_> = shown
+                .iter()
+                .map(|(p, q)| (look::rgb(p.color), *q))
+                .collect();
+            look::fans(&mut chart, years, &fans, 1.0, false)?;
             if shown.is_empty() {
                 look::chart_note(&chart, "no series for this domain")?;
             }

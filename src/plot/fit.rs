@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::look::{self, Band, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
+use super::look::{self, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
 use super::{Format, Meta, Observed};
 use crate::stats::{SeriesKey, Summary};
@@ -199,25 +199,7 @@ impl Figure for Fit<'_> {
         let mut chart = look::panel(&area, &x, &y, text)?;
         let years = &self.s.years;
         match q {
-            Some(q) => {
-                look::band(
-                    &mut chart,
-                    years,
-                    q,
-                    1.0,
-                    Band::Ninety,
-                    SIMULATED.mix(look::ALPHA_90),
-                )?;
-                look::band(
-                    &mut chart,
-                    years,
-                    q,
-                    1.0,
-                    Band::Fifty,
-                    SIMULATED.mix(look::ALPHA_50),
-                )?;
-                look::median(&mut chart, years, q, 1.0, SIMULATED, Dash::Solid)?;
-            }
+            Some(q) => look::fans(&mut chart, years, &[(SIMULATED, q)], 1.0, true)?,
             None => {
                 let note = format!(
                     "no simulated series ({}, {}, {})",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::look::{self, Band, Dash, Legend, LegendItem, PanelText, SMALL, Swatch};
+use super::look::{self, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
 use super::{Format, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
@@ -226,27 +226,11 @@ impl Figure for Instruments<'_> {
                     .iter()
                     .filter_map(|k| kind_series(self.s, k, &p.id).map(|q| (k, q)))
                     .collect();
-                for (k, q) in &shown {
-                    let c = look::palette(k.color);
-                    look::band(
-                        &mut chart,
-                        years,
-                        q,
-                        1.0,
-                        Band::Ninety,
-                        c.mix(look::ALPHA_90),
-                    )?;
-                }
-                for (k, q) in &shown {
-                    look::median(
-                        &mut chart,
-                        years,
-                        q,
-                        1.0,
-                        look::palette(k.color),
-                        Dash::Solid,
-                    )?;
-                }
+                let fans: Vec<_> = shown
+                    .iter()
+                    .map(|(k, q)| (look::palette(k.color), *q))
+                    .collect();
+                look::fans(&mut chart, years, &fans, 1.0, false)?;
                 if shown.is_empty() {
                     look::chart_note(&chart, "none")?;
                 }

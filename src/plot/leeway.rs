@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::look::{self, Band, Chart, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
+use super::look::{self, Chart, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
 use super::{Format, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
@@ -41,16 +41,7 @@ fn fan<DB: DrawingBackend>(
     q: &[Quantiles],
     color: RGBColor,
 ) -> DrawResult<DB> {
-    look::band(
-        chart,
-        years,
-        q,
-        1.0,
-        Band::Ninety,
-        color.mix(look::ALPHA_90),
-    )?;
-    look::band(chart, years, q, 1.0, Band::Fifty, color.mix(look::ALPHA_50))?;
-    look::median(chart, years, q, 1.0, color, Dash::Solid)
+    look::fans(chart, years, &[(color, q)], 1.0, true)
 }
 
 /// The hedging index is a share (0–1); fit the axis to the data only if it strays outside.

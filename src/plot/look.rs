@@ -903,6 +903,29 @@ pub(super) fn median<DB: DrawingBackend>(
     )
 }
 
+/// Fan charts of several series on one chart, layered so that no band hides a median: every
+/// 90% band first, then (with `fifty`) every 50% band, then every median as a solid line.
+pub(super) fn fans<DB: DrawingBackend>(
+    chart: &mut Chart<DB>,
+    years: &[i32],
+    series: &[(RGBColor, &[Quantiles])],
+    scale: f64,
+    fifty: bool,
+) -> DrawResult<DB> {
+    for (c, q) in series {
+        band(chart, years, q, scale, Band::Ninety, c.mix(ALPHA_90))?;
+    }
+    if fifty {
+        for (c, q) in series {
+            band(chart, years, q, scale, Band::Fifty, c.mix(ALPHA_50))?;
+        }
+    }
+    for (c, q) in series {
+        median(chart, years, q, scale, *c, Dash::Solid)?;
+    }
+    Ok(())
+}
+
 /// True when a series has no finite value other than zero: nothing worth a line.
 pub(super) fn all_zero(q: &[Quantiles]) -> bool {
     q.iter().all(|q| {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::look::{self, Band, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
+use super::look::{self, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
 use super::{Format, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
@@ -75,20 +75,8 @@ impl Figure for Opinion<'_> {
             min_y_area: 0,
         };
         let mut chart = look::panel(&area, &x, &y, text)?;
-        let years = &self.s.years;
-        for (_, c, q) in &shown {
-            look::band(
-                &mut chart,
-                years,
-                q,
-                100.0,
-                Band::Ninety,
-                c.mix(look::ALPHA_90),
-            )?;
-        }
-        for (_, c, q) in &shown {
-            look::median(&mut chart, years, q, 100.0, *c, Dash::Solid)?;
-        }
+        let fans: Vec<_> = shown.iter().map(|(_, c, q)| (*c, *q)).collect();
+        look::fans(&mut chart, &self.s.years, &fans, 100.0, false)?;
         if shown.is_empty() {
             look::chart_note(&chart, "no poll series in the summary")?;
         }
