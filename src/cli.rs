@@ -171,26 +171,51 @@ pub struct BacktestArgs {
     pub rolling: bool,
 }
 
-/// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.
-pub const SUBCOMMANDS: [&str; 9] = [
-    "run",
-    "compare",
-    "check",
-    "describe",
-    "explain",
-    "merge",
-    "calibrate",
-    "backtest",
-    "help",
-];
+/// Whether `name` is a subcommand (or `help`), read from the clap definition so that a new
+/// command needs no second list.
+pub fn is_subcommand(name: &str) -> bool {
+    use clap::CommandFactory;
+    name == "help"
+        || Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
+}
 
 /// Inserts `run` when the first argument is a scenario file rather than a subcommand.
 pub fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
         let is_flag = first.starts_with('-');
-        if !is_flag && !SUBCOMMANDS.contains(&first) {
+        if !is_flag && !is_subcommand(first) {
             args.insert(1, "run".into());
         }
     }
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_a_subcommand_and_a_file_is_not() {
+        for name in [
+            "run",
+            "compare",
+            "check",
+            "describe",
+            "explain",
+            "merge",
+            "calibrate",
+            "backtest",
+            "help",
+        ] {
+            assert!(is_subcommand(name), "{name}");
+        }
+        assert!(!is_subcommand("scenarios/baseline.toml"));
+        let args = with_default_subcommand(vec!["simulate".into(), "s.toml".into()]);
+        assert_eq!(args[1], "run");
+        let args =
+            with_default_subcommand(vec!["simulate".into(), "check".into(), "s.toml".into()]);
+        assert_eq!(args[1], "check");
+    }
 }

@@ -2,16 +2,16 @@
 //! partial result; `simulate merge` combines the N partials into exactly the files a single
 //! run of the whole plan writes (fixed-point sums and exact quantiles make the merge
 //! independent of how the plan was cut).
+//!
+//! This file owns the partial format (writing and reading it); the `merge` command in
+//! `commands/merge.rs` only opens the output folder and writes the combined result.
 
-use crate::app::{UsageError, write_results};
-use crate::cli::MergeArgs;
-use crate::experiment::{Accumulator, Plan};
+use crate::experiment::{Accumulator, Ensemble, Plan};
 use crate::export::{OutputDir, sha256_hex};
-use crate::plot::Format;
 use crate::scenario::{self, Scenario};
+use crate::usage::UsageError;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Name of the partial state file in a shard's folder.
 pub const PARTIAL: &str = "partial.bin";
@@ -85,11 +85,21 @@ fn read_part(dir: &Path) -> anyhow::Result<Part> {
     })
 }
 
-/// `simulate merge DIR...`.
-pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let mut parts: Vec<Part> = args
-        .dirs
+/// The shards of one study, combined.
+pub struct Combined {
+    /// The scenario, as resolved when the shards ran.
+    pub scenario: Scenario,
+    /// The whole study's ensemble.
+    pub ensemble: Ensemble,
+    /// The plan of the whole study.
+    pub plan: Plan,
+    /// `runs.csv` of the whole study, when every shard kept its runs.
+    pub runs_csv: Option<Vec<u8>>,
+}
+
+/// Reads and checks the shard folders `dirs` and combines them into the whole study.
+pub fn combine(dirs: &[PathBuf]) -> anyhow::Result<Combined> {
+    let mut parts: Vec<Part> = dirs
         .iter()
         .map(|d| read_part(d))
         .collect::<anyhow::Result<_>>()?;
@@ -153,46 +163,38 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
         )));
     }
     let plan = Plan::ensemble(first.seed, first.total, 0).map_err(|e| bad(e.to_string()))?;
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&s.name));
-    let out = OutputDir::create(&out_path).map_err(|e| bad(e.to_string()))?;
-    // Per-run rows: concatenated in shard order when every shard kept them.
+    Ok(Combined {
+        scenario: s,
+        ensemble,
+        plan,
+        runs_csv: runs_csv(&parts)?,
+    })
+}
+
+/// Per-run rows: concatenated in shard order when every shard kept them.
+fn runs_csv(parts: &[Part]) -> anyhow::Result<Option<Vec<u8>>> {
     let runs: Vec<PathBuf> = parts.iter().map(|p| p.dir.join("runs.csv")).collect();
-    if runs.iter().all(|r| r.exists()) {
-        let mut all = Vec::new();
-        for (i, r) in runs.iter().enumerate() {
-            let text = std::fs::read(r).map_err(|e| {
-                bad(format!(
-                    "{}: cannot read this shard's runs: {e}",
-                    r.display()
-                ))
-            })?;
-            let body = if i == 0 {
-                &text[..]
-            } else {
-                let cut = text
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(text.len(), |p| p + 1);
-                &text[cut..]
-            };
-            all.extend_from_slice(body);
-        }
-        out.write("runs.csv", &all)?;
+    if !runs.iter().all(|r| r.exists()) {
+        return Ok(None);
     }
-    let wall = started.elapsed().as_secs_f64();
-    let extra = serde_json::json!({ "merged_from": args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>() });
-    write_results(&out, &s, &ensemble, &plan, 1, fmts, wall, extra)?;
-    out.commit()?;
-    if !args.quiet {
-        eprintln!(
-            "merged {} shards ({} runs) -> {}",
-            parts.len(),
-            ensemble.runs,
-            out_path.display()
-        );
+    let mut all = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let text = std::fs::read(r).map_err(|e| {
+            bad(format!(
+                "{}: cannot read this shard's runs: {e}",
+                r.display()
+            ))
+        })?;
+        let body = if i == 0 {
+            &text[..]
+        } else {
+            let cut = text
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(text.len(), |p| p + 1);
+            &text[cut..]
+        };
+        all.extend_from_slice(body);
     }
-    Ok(())
+    Ok(Some(all))
 }

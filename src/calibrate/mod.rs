@@ -21,14 +21,15 @@ pub use config::{CalibrationConfig, FreeParam};
 pub use fit::{Fitted, OnIteration, Restart, Settings};
 pub use objective::{Problem, TargetData, TargetError};
 
-use crate::app::{self, UsageError};
 use crate::cli::{BacktestArgs, CalibrateArgs, EnsembleArgs, ScenarioArgs};
+use crate::commands::common as app;
 use crate::data::{ObservedData, Point};
 use crate::experiment::{self, Ensemble, Exec, Plan};
 use crate::export::{self, OutputDir, tables};
 use crate::plot::{self, Format, Meta, Observed};
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
+use crate::usage::UsageError;
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
