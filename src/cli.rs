@@ -72,6 +72,10 @@ pub struct EnsembleArgs {
     /// Results folder (default: output/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into `--out` even when it holds files that are not an earlier result (only the
+    /// files simulate writes are replaced there).
+    #[arg(long)]
+    pub force: bool,
     /// Plot formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
     pub format: Vec<FormatArg>,
@@ -135,6 +139,10 @@ pub struct MergeArgs {
     /// Results folder (default: output/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into `--out` even when it holds files that are not an earlier result (only the
+    /// files simulate writes are replaced there).
+    #[arg(long)]
+    pub force: bool,
     /// Plot formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
     pub format: Vec<FormatArg>,

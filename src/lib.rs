@@ -43,6 +43,7 @@ pub mod commands;
 pub mod data;
 pub mod experiment;
 pub mod export;
+pub mod limits;
 pub mod model;
 pub mod plot;
 pub mod report;

@@ -8,9 +8,9 @@
 
 use crate::experiment::{Accumulator, Ensemble, Plan};
 use crate::export::{OutputDir, sha256_hex};
-use crate::scenario::{self, Scenario};
+use crate::limits;
+use crate::scenario::{self, Scenario, io_text};
 use crate::usage::UsageError;
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 /// Name of the partial state file in a shard's folder.
@@ -58,10 +58,11 @@ fn bad(msg: String) -> anyhow::Error {
 
 fn read_part(dir: &Path) -> anyhow::Result<Part> {
     let meta_path = dir.join(PARTIAL_META);
-    let text = std::fs::read_to_string(&meta_path).map_err(|e| {
+    let text = limits::read_text(&meta_path, limits::META_BYTES).map_err(|e| {
         bad(format!(
-            "'{}' is not a shard's results folder: cannot read {PARTIAL_META}: {e} (write shards with `simulate run --shard K/N`)",
-            dir.display()
+            "'{}' is not a shard's results folder: cannot read {PARTIAL_META}: {} (write shards with `simulate run --shard K/N`)",
+            dir.display(),
+            io_text(&e)
         ))
     })?;
     let v: serde_json::Value = serde_json::from_str(&text)
@@ -142,13 +143,19 @@ pub fn combine(dirs: &[PathBuf]) -> anyhow::Result<Combined> {
         )));
     }
     let resolved = first.dir.join("scenario.resolved.toml");
-    let text = std::fs::read_to_string(&resolved)
-        .with_context(|| format!("reading {}", resolved.display()))?;
+    let text = limits::read_text(&resolved, limits::SCENARIO_BYTES).map_err(|e| {
+        bad(format!(
+            "cannot read {}: {}",
+            resolved.display(),
+            io_text(&e)
+        ))
+    })?;
     let s = scenario::load_str(&text, &resolved.display().to_string(), &first.dir, &[])?;
     let mut acc = Accumulator::new(&s.base, first.total);
     for p in &parts {
-        let bytes = std::fs::read(p.dir.join(PARTIAL))
-            .with_context(|| format!("reading {}", p.dir.join(PARTIAL).display()))?;
+        let path = p.dir.join(PARTIAL);
+        let bytes = limits::read(&path, limits::SHARD_BYTES)
+            .map_err(|e| bad(format!("cannot read {}: {}", path.display(), io_text(&e))))?;
         let mut part = Accumulator::new(&s.base, first.total);
         part.read_bytes(&bytes)
             .map_err(|e| bad(format!("{}: {e}", p.dir.join(PARTIAL).display())))?;
@@ -179,10 +186,11 @@ fn runs_csv(parts: &[Part]) -> anyhow::Result<Option<Vec<u8>>> {
     }
     let mut all = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        let text = std::fs::read(r).map_err(|e| {
+        let text = limits::read(r, limits::SHARD_BYTES).map_err(|e| {
             bad(format!(
-                "{}: cannot read this shard's runs: {e}",
-                r.display()
+                "{}: cannot read this shard's runs: {}",
+                r.display(),
+                io_text(&e)
             ))
         })?;
         let body = if i == 0 {

@@ -386,7 +386,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&s.name));
-    let out = OutputDir::create(&out_path).map_err(|e| usage(e.to_string()))?;
+    let out = app::open_out(&out_path, args.ensemble.force)?;
 
     let settings = st.settings();
     let bar = Bar::new(settings.restarts as u64 * settings.max_iterations, st.quiet);
@@ -681,7 +681,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&s.name).join("backtest"));
-    let out = OutputDir::create(&out_path).map_err(|e| usage(e.to_string()))?;
+    let out = app::open_out(&out_path, args.ensemble.force)?;
     let settings = st.settings();
     let per_origin = settings.restarts as u64 * settings.max_iterations;
     let bar = Bar::new(per_origin * origins.len() as u64, st.quiet);

@@ -115,9 +115,10 @@ pub fn default_out(name: &str) -> PathBuf {
     Path::new("output").join(name)
 }
 
-/// Opens a results folder; a folder that cannot be used is the user's error.
-pub fn open_out(dir: &Path) -> anyhow::Result<OutputDir> {
-    OutputDir::create(dir).map_err(|e| usage(e.to_string()))
+/// Opens a results folder; a folder that cannot be used is the user's error. `force` allows
+/// writing into a folder of other files (see [`OutputDir::create_with`]).
+pub fn open_out(dir: &Path, force: bool) -> anyhow::Result<OutputDir> {
+    OutputDir::create_with(dir, force).map_err(|e| usage(e.to_string()))
 }
 
 /// The command line as typed, for manifests and reports.

@@ -55,7 +55,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&format!("compare_{}", names.join("_vs_"))));
-    let out = open_out(&out_path)?;
+    let out = open_out(&out_path, e_args.force)?;
     let fmts = formats(&e_args.format);
     let mut results = Vec::new();
     for s in &scenarios {

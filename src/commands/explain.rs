@@ -64,7 +64,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&s.name).join("explain"));
-    let out = open_out(&out_path)?;
+    let out = open_out(&out_path, e_args.force)?;
     let ensemble = execute(&s, &plan, threads, e_args.quiet, &mut |_| Ok(()))?;
     let all_rows = tables::driver_rows(&ensemble, params);
     let dom_name = domain.map_or("", |d| d.name());

@@ -12,7 +12,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     let combined = crate::shard::combine(&args.dirs)?;
     let s = &combined.scenario;
     let out_path = args.out.clone().unwrap_or_else(|| default_out(&s.name));
-    let out = open_out(&out_path)?;
+    let out = open_out(&out_path, args.force)?;
     if let Some(runs) = &combined.runs_csv {
         out.write("runs.csv", runs)?;
     }

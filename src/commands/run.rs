@@ -103,7 +103,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             None => base,
         }
     });
-    let out = open_out(&out_path)?;
+    let out = open_out(&out_path, e_args.force)?;
     let fmts = formats(&e_args.format);
     let keys = measures::series(&s.base);
     let years: Vec<i32> = (s.base.start..=s.base.end).collect();

@@ -71,10 +71,7 @@ type EffectTexts = Vec<(&'static str, String)>;
 
 /// Converts a deserialized scenario. `default_name` is used when it has no `name`.
 pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) -> Res<Converted> {
-    let name = file
-        .name
-        .as_ref()
-        .map_or_else(|| default_name.to_string(), |n| n.get_ref().clone());
+    let name = super::name::scenario_name(map, file.name.as_ref(), default_name)?;
     let description = file
         .description
         .as_ref()

@@ -13,12 +13,14 @@ mod describe;
 mod error;
 mod file;
 mod layers;
+mod name;
 mod number;
 mod raw;
 mod resolved;
 
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
+pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
 
 use crate::model::{Kind, Params, Target};
@@ -124,7 +126,7 @@ impl Scenario {
 /// key path (`powers.US.budget=0.5`, `ensemble.runs=50`).
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::limits::read_text(path, crate::limits::SCENARIO_BYTES).map_err(|e| {
         ScenarioError::bare(
             ErrorKind::Io,
             format!("cannot read scenario '{shown}': {}", layers::io_text(&e)),
