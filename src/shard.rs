@@ -163,7 +163,7 @@ pub fn combine(dirs: &[PathBuf]) -> anyhow::Result<Combined> {
             .map_err(|e| bad(format!("{}: {e}", p.dir.display())))?;
     }
     let ensemble = acc.finish();
-    if ensemble.runs != first.total {
+    if ensemble.runs + ensemble.failures.len() != first.total {
         return Err(bad(format!(
             "merged {} runs, the plan has {}",
             ensemble.runs, first.total

@@ -226,6 +226,7 @@ fn run_writes_every_documented_output() {
             "scenario.resolved.toml",
             "report.html",
             ".simulate-files",
+            "failures.csv",
         ]
         .map(String::from)
         .into();

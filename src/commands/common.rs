@@ -126,6 +126,22 @@ pub fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
 }
 
+/// Says on stderr (even with `--quiet`) how many runs failed and were left out.
+pub fn warn_failures(e: &Ensemble) {
+    if let Some(first) = e.failures.first() {
+        eprintln!(
+            "warning: {} of {} runs produced a non-finite value and were left out (first: run {}, seed {}, {} in {}, phase {}); see failures.csv",
+            e.failures.len(),
+            e.runs + e.failures.len(),
+            first.replicate,
+            first.seed,
+            first.series,
+            first.year,
+            first.phase_name()
+        );
+    }
+}
+
 /// Runs an ensemble with a progress bar; `sink` sees each run in plan order.
 pub fn execute(
     s: &Scenario,
@@ -146,6 +162,9 @@ pub fn execute(
         sink,
     );
     progress.finish();
+    if let Ok(e) = &result {
+        warn_failures(e);
+    }
     result
 }
 
@@ -183,6 +202,10 @@ pub fn write_results(
     out.write(
         "outcomes.csv",
         &tables::table_csv(&tables::outcome_rows(e, params))?,
+    )?;
+    out.write(
+        "failures.csv",
+        &tables::table_csv(&tables::failure_rows(e))?,
     )?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
     let t = Instant::now();
@@ -238,6 +261,9 @@ pub fn write_results(
         "scenario_sha256": sha,
         "master_seed": plan.master_seed,
         "runs": e.runs,
+        "runs_planned": plan.runs.len(),
+        "runs_failed": e.failures.len(),
+        "on_failure": s.on_failure.name(),
         "first_run": plan.runs.first().map(|r| r.replicate),
         "threads": threads,
         "quantiles": if e.exact { "exact" } else { "histogram sketch (4096 bins)" },

@@ -2,7 +2,8 @@
 //! `--watch`, which runs again after every save.
 
 use super::common::{
-    Progress, default_out, formats, load, open_out, plan_for, threads, usage, write_results,
+    Progress, default_out, formats, load, open_out, plan_for, threads, usage, warn_failures,
+    write_results,
 };
 use crate::cli::RunArgs;
 use crate::experiment::{self, Exec, RunOutput, measures};
@@ -120,12 +121,13 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         }
         Ok(())
     };
+    let fault = test_fault()?;
     let sim = Instant::now();
     let mut acc = experiment::Accumulator::new(&s.base, full_runs);
     {
         let progress = Progress::new(plan.runs.len(), e_args.quiet, &s.name);
         let tick = |k: usize| progress.tick(k);
-        experiment::execute_into(
+        experiment::execute_with_fault(
             &s,
             &plan,
             &Exec {
@@ -134,6 +136,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             },
             &mut acc,
             &mut sink,
+            fault.as_ref(),
         )?;
         progress.finish();
     }
@@ -164,5 +167,17 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             out_path.display()
         );
     }
+    warn_failures(&ensemble);
     Ok(())
+}
+
+/// The test hook of the failure policy: `SIMULATE_TEST_NONFINITE=R1,R2` puts a NaN into the
+/// records of those replicates (README, "Reliability").
+fn test_fault() -> anyhow::Result<Option<experiment::failure::Fault>> {
+    match std::env::var("SIMULATE_TEST_NONFINITE") {
+        Ok(text) => Ok(Some(
+            experiment::failure::Fault::parse(&text).map_err(usage)?,
+        )),
+        Err(_) => Ok(None),
+    }
 }

@@ -44,6 +44,7 @@ pub(crate) struct Converted {
     pub provenance: BTreeMap<String, Provenance>,
     pub runs: usize,
     pub seed: u64,
+    pub on_failure: super::OnFailure,
     pub resolved_toml: String,
 }
 
@@ -103,6 +104,10 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
     );
     cx.years(file)?;
     let (runs, seed) = cx.ensemble(file)?;
+    let on_failure = file.ensemble.as_ref().and_then(|e| e.on_failure.as_ref());
+    let on_failure = super::failure::on_failure(map, on_failure)?;
+    cx.doc
+        .put(&["ensemble"], "on_failure", string(on_failure.name()));
     cx.state(file)?;
     cx.powers(file)?;
     cx.instruments(file)?;
@@ -129,6 +134,7 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
         provenance: cx.provenance,
         runs,
         seed,
+        on_failure,
         resolved_toml,
     })
 }

@@ -99,6 +99,9 @@ pub(crate) struct EnsembleToml {
     pub seed: Option<Raw>,
     /// Draw fixed numbers of confidence B, C, D within ±5%, ±15%, ±30%. Default true.
     pub widen_by_confidence: Option<Spanned<bool>>,
+    /// A run with a non-finite value: `"skip"` it (recorded in failures.csv, counted) or
+    /// `"abort"` the study. Default "skip".
+    pub on_failure: Option<Spanned<String>>,
 }
 
 /// `[state]`: the focal government (docs/model.md §5.1).

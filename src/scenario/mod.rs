@@ -11,6 +11,7 @@
 mod convert;
 mod describe;
 mod error;
+mod failure;
 mod file;
 mod layers;
 mod name;
@@ -20,6 +21,7 @@ mod resolved;
 
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
+pub use failure::OnFailure;
 pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
 
@@ -47,6 +49,8 @@ pub struct Scenario {
     pub runs: usize,
     /// `[ensemble] seed`.
     pub seed: u64,
+    /// `[ensemble] on_failure`: what to do with a run that produced a non-finite value.
+    pub on_failure: OnFailure,
     /// The fully resolved scenario as TOML: `extends` flattened, `--set` applied, every
     /// parameter written (defaults included). Loading it gives identical `Params` and the same
     /// uncertain numbers.
@@ -181,6 +185,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         provenance: c.provenance,
         runs: c.runs,
         seed: c.seed,
+        on_failure: c.on_failure,
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
     })
