@@ -100,6 +100,13 @@ pub struct RunArgs {
     /// there is saved (Ctrl-C to stop).
     #[arg(long, conflicts_with = "shard")]
     pub watch: bool,
+    /// Continue an interrupted study from its checkpoint (same scenario, seed, runs, shard and
+    /// --keep-runs); the results are byte-identical to an uninterrupted run.
+    #[arg(long, conflicts_with = "watch")]
+    pub resume: bool,
+    /// Seconds between checkpoints of a study under way (0: after every 256 runs).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
 }
 
 #[derive(Args, Debug)]

@@ -38,6 +38,7 @@
 //! ```
 
 pub mod calibrate;
+pub mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod data;

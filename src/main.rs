@@ -4,7 +4,7 @@ use clap::Parser;
 use simulate::cli::{Cli, Command, with_default_subcommand};
 use simulate::commands;
 use simulate::scenario::ScenarioError;
-use simulate::usage::UsageError;
+use simulate::usage::{Interrupted, UsageError};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,6 +29,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Interrupted>().is_some() => {
+            eprintln!("{err}");
+            ExitCode::from(130)
+        }
         Err(err) => {
             let user = err.chain().any(|c| {
                 c.downcast_ref::<ScenarioError>().is_some()

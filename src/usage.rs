@@ -11,3 +11,9 @@ pub struct UsageError(pub String);
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
+
+/// A study stopped by Ctrl-C (or SIGTERM/SIGHUP) after saving its checkpoint: the message says
+/// how to resume it (exit code 130).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Interrupted(pub String);

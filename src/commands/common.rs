@@ -89,6 +89,12 @@ impl Progress {
         });
         Progress { bar }
     }
+    /// Starts the bar at `done` runs (a resumed study).
+    pub fn set_done(&self, done: usize) {
+        if let Some(b) = &self.bar {
+            b.set_position(done as u64);
+        }
+    }
     /// One more run done.
     pub fn tick(&self, _done: usize) {
         if let Some(b) = &self.bar {
@@ -185,6 +191,7 @@ pub fn write_results(
     fmts: &[Format],
     wall: f64,
     extra: serde_json::Value,
+    cmd: &str,
 ) -> anyhow::Result<Written> {
     let params = &s.base;
     let order = measures::series(params);
@@ -240,13 +247,12 @@ pub fn write_results(
     }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
-    let cmd = command_line();
     let report = crate::report::html(
         s,
         e,
         &crate::report::Context {
             seed: plan.master_seed,
-            command_line: &cmd,
+            command_line: cmd,
             scenario_sha256: &sha,
             figures: out.path(),
         },

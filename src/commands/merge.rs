@@ -1,7 +1,7 @@
 //! `simulate merge DIR...`: the partial results of `run --shard K/N` combined into exactly the
 //! files one run of the whole plan writes. The partial format lives in `shard.rs`.
 
-use super::common::{default_out, formats, open_out, write_results};
+use super::common::{command_line, default_out, formats, open_out, write_results};
 use crate::cli::MergeArgs;
 use std::time::Instant;
 
@@ -27,6 +27,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         &fmts,
         wall,
         extra,
+        &command_line(),
     )?;
     out.commit()?;
     if !args.quiet {
