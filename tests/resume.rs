@@ -164,7 +164,9 @@ fn resume_needs_a_checkpoint_of_the_same_study() {
     let mut child = start_and_wait_for_checkpoint(d);
     child.kill().unwrap();
     child.wait().unwrap();
-    let out = study(d, &["--resume", "--set", "powers.US.budget=0.5"]).output().unwrap();
+    let out = study(d, &["--resume", "--set", "powers.US.budget=0.5"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("different study"), "{err}");
