@@ -38,6 +38,17 @@ pub enum Command {
     /// `--runs` and `--seed` set each objective evaluation's ensemble (default:
     /// `[calibration] runs` and `seed`).
     Backtest(BacktestArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout, e.g.
+    /// `simulate completions bash > ~/.local/share/bash-completion/completions/simulate`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout, e.g. `simulate man > simulate.1; man ./simulate.1`.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// Output formats of plots.

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Merge(a) => commands::merge(a),
         Command::Calibrate(a) => simulate::calibrate::calibrate(a),
         Command::Backtest(a) => simulate::calibrate::backtest(a),
+        Command::Completions(a) => commands::completions(a),
+        Command::Man => commands::man(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod common;
 pub mod compare;
+pub mod completions;
 pub mod describe;
 pub mod explain;
 pub mod merge;
@@ -18,6 +19,7 @@ pub mod run;
 pub use check::check;
 pub use common::{UsageError, command_line, formats, load, styles};
 pub use compare::compare;
+pub use completions::{completions, man};
 pub use describe::describe;
 pub use explain::explain;
 pub use merge::merge;
