@@ -215,6 +215,9 @@ pub fn write_results(
         &tables::table_csv(&tables::failure_rows(e))?,
     )?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    if let Some((name, text)) = s.reference_file() {
+        out.write(&name, text.as_bytes())?;
+    }
     let t = Instant::now();
     let meta = Meta {
         title: s.name.clone(),

@@ -162,11 +162,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     out.write("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
+    let mut references = std::collections::BTreeMap::new();
     for s in &scenarios {
         out.write(
             &format!("{}.resolved.toml", s.name),
             s.resolved_toml.as_bytes(),
         )?;
+        references.extend(s.reference_file());
+    }
+    for (name, text) in references {
+        out.write(&name, text.as_bytes())?;
     }
     out.commit()?;
     if !e_args.quiet {
