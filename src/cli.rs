@@ -41,6 +41,8 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout, e.g.
     /// `simulate completions bash > ~/.local/share/bash-completion/completions/simulate`.
     Completions(CompletionsArgs),
+    /// Print the JSON Schema of the scenario format (for Taplo / Even Better TOML).
+    Schema,
     /// Print the manual page (roff) to stdout, e.g. `simulate man > simulate.1; man ./simulate.1`.
     Man,
 }

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Backtest(a) => simulate::calibrate::backtest(a),
         Command::Completions(a) => commands::completions(a),
         Command::Man => commands::man(),
+        Command::Schema => commands::schema(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ fn stdout(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "run",
     "compare",
     "check",
@@ -28,6 +28,7 @@ const COMMANDS: [&str; 10] = [
     "backtest",
     "completions",
     "man",
+    "schema",
 ];
 
 #[test]

@@ -15,6 +15,7 @@ pub mod describe;
 pub mod explain;
 pub mod merge;
 pub mod run;
+pub mod schema;
 
 pub use check::check;
 pub use common::{UsageError, command_line, formats, load, styles};
@@ -24,3 +25,4 @@ pub use describe::describe;
 pub use explain::explain;
 pub use merge::merge;
 pub use run::run;
+pub use schema::schema;

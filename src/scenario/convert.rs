@@ -12,6 +12,7 @@ use super::layers::{Assembled, DEFAULT_POWER_IDS, PathKey, join_path, key_text};
 use super::number::{NumValue, Provenance, fmt_f64, parse_int, parse_number};
 use super::raw::{Raw, RawValue};
 use super::resolved::{Doc, inline, string};
+use super::spanned::Spanned;
 use super::start::{HistoryStart, MAX_HISTORY_RUNS, from_history};
 use super::{Dist, Uncertain};
 use crate::model::defaults::{neutral_power, serbia};
@@ -22,7 +23,6 @@ use crate::model::{
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
-use toml::Spanned;
 
 /// Runs in an ensemble when the scenario does not say.
 pub(crate) const DEFAULT_RUNS: usize = 200;

@@ -1,7 +1,7 @@
 //! `[ensemble] on_failure`: what an ensemble does with a run that produced a non-finite value.
 
 use super::error::{ErrorKind, ScenarioError, SourceMap};
-use toml::Spanned;
+use super::spanned::Spanned;
 
 /// The declared policy for failed runs (a run with a non-finite value anywhere).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -18,6 +18,7 @@ mod name;
 mod number;
 mod raw;
 mod resolved;
+mod spanned;
 mod start;
 
 pub use describe::{DescribeRow, describe};
@@ -242,6 +243,16 @@ impl Drawn {
             }
         }
     }
+}
+
+/// The JSON Schema of the scenario format, generated from the structs the loader deserializes
+/// (`file.rs`): every key with its `///` description, unknown keys refused. Values the loader
+/// reads by hand (numbers with distributions or provenance, maps by power) are open in the
+/// schema; their checks are the loader's.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(file::ScenarioToml);
+    schema.insert("title".into(), "simulate scenario".into());
+    schema.to_value()
 }
 
 /// Loads a scenario file. `overrides` are `--set` arguments, `key.path=value` with the TOML

@@ -2,7 +2,7 @@
 //! so only a safe set is allowed and nothing a file says can point outside the output folder.
 
 use super::error::{ErrorKind, ScenarioError, SourceMap};
-use toml::Spanned;
+use super::spanned::Spanned;
 
 /// Longest scenario name.
 pub(crate) const MAX_LEN: usize = 100;
