@@ -3,7 +3,11 @@
 //! results are folded in plan order, so outputs do not depend on the thread count.
 
 pub mod aggregate;
+pub mod design;
 pub mod measures;
+pub mod morris;
+pub mod prim;
+pub mod sobol;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::{Stream, run_seed, stream};
