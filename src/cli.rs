@@ -38,6 +38,11 @@ pub enum Command {
     /// `--runs` and `--seed` set each objective evaluation's ensemble (default:
     /// `[calibration] runs` and `seed`).
     Backtest(BacktestArgs),
+    /// Sweep one or two parameters over a grid and draw the tipping diagram (one) or
+    /// heatmaps (two) of closeness, hedge collapse and leeway.
+    ///
+    /// `--runs` is the number of runs per case (default: `[sweep] runs`, else 50).
+    Sweep(SweepArgs),
 }
 
 /// Output formats of plots.
@@ -171,8 +176,23 @@ pub struct BacktestArgs {
     pub rolling: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+    /// A swept parameter: N evenly spaced values from A to B, e.g.
+    /// `rivalry.US-CN.technology=0:2:21` (once or twice; default: `[sweep] params`).
+    #[arg(long = "param", value_name = "PATH=A:B:N")]
+    pub params: Vec<String>,
+    /// Year summarised (default: `[sweep] year`, else the scenario's last year).
+    #[arg(long)]
+    pub year: Option<i32>,
+}
+
 /// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.
-pub const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 10] = [
     "run",
     "compare",
     "check",
@@ -181,6 +201,7 @@ pub const SUBCOMMANDS: [&str; 9] = [
     "merge",
     "calibrate",
     "backtest",
+    "sweep",
     "help",
 ];
 

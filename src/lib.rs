@@ -40,6 +40,7 @@
 pub mod app;
 pub mod calibrate;
 pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod experiment;
 pub mod export;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Merge(a) => app::merge(a),
         Command::Calibrate(a) => simulate::calibrate::calibrate(a),
         Command::Backtest(a) => simulate::calibrate::backtest(a),
+        Command::Sweep(a) => simulate::commands::sweep::sweep(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

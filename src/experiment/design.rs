@@ -159,6 +159,7 @@ pub struct MorrisDesign {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // indices mirror the design's layout
 mod tests {
     use super::*;
 

@@ -8,6 +8,8 @@ pub mod measures;
 pub mod morris;
 pub mod prim;
 pub mod sobol;
+pub mod study;
+pub mod sweep;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::{Stream, run_seed, stream};

@@ -95,6 +95,7 @@ pub fn indices(design: &MorrisDesign, y: &[f64], resamples: usize, seed: u64) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // indices mirror the design's layout
 mod tests {
     use super::*;
     use crate::experiment::design::morris;

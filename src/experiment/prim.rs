@@ -302,6 +302,7 @@ pub fn discover(
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // indices mirror the design's layout
 mod tests {
     use super::*;
     use crate::experiment::design::latin_hypercube;

@@ -109,6 +109,7 @@ pub fn indices(y: &[f64], d: usize, resamples: usize, seed: u64) -> SobolIndices
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // indices mirror the design's layout
 mod tests {
     use super::*;
     use crate::experiment::design::saltelli;

@@ -705,6 +705,28 @@ pub(super) fn panel<DB: DrawingBackend>(
     y: &ValueAxis,
     t: PanelText,
 ) -> Result<Chart<DB>, DrawError<DB>> {
+    let x_fmt = |v: &f64| format!("{v:.0}");
+    panel_on(area, (x.range.clone(), x.ticks.clone()), &x_fmt, y, t)
+}
+
+/// Builds a chart panel whose horizontal axis is a value (a swept parameter), not years.
+pub(super) fn value_panel<DB: DrawingBackend>(
+    area: &Area<DB>,
+    x: &ValueAxis,
+    y: &ValueAxis,
+    t: PanelText,
+) -> Result<Chart<DB>, DrawError<DB>> {
+    let x_fmt = |v: &f64| x.label(*v);
+    panel_on(area, (x.range.clone(), x.ticks.clone()), &x_fmt, y, t)
+}
+
+fn panel_on<DB: DrawingBackend>(
+    area: &Area<DB>,
+    (x_range, x_ticks): (Range<f64>, Vec<f64>),
+    x_fmt: &dyn Fn(&f64) -> String,
+    y: &ValueAxis,
+    t: PanelText,
+) -> Result<Chart<DB>, DrawError<DB>> {
     let tick_style = text(t.scale.tick, INK);
     let desc_style = text(t.scale.desc, INK);
     let y_area = y_area(area, y, t.scale, t.y_desc.is_some())?.max(t.min_y_area);
@@ -731,18 +753,17 @@ pub(super) fn panel<DB: DrawingBackend>(
         .y_label_area_size(y_area)
         .build_cartesian_2d(
             Ticked {
-                range: x.range.clone(),
-                ticks: x.ticks.clone(),
+                range: x_range,
+                ticks: x_ticks,
             },
             Ticked {
                 range: y.range.clone(),
                 ticks: y.ticks.clone(),
             },
         )?;
-    let x_fmt = |v: &f64| format!("{v:.0}");
     let y_fmt = |v: &f64| y.label(*v);
     let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&x_fmt)
+    mesh.x_label_formatter(x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style(tick_style)
         .axis_desc_style(desc_style)

@@ -18,6 +18,7 @@ mod leeway;
 mod look;
 mod opinion;
 mod render;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
+pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

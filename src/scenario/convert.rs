@@ -123,7 +123,13 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
          same parameters.",
         env!("CARGO_PKG_VERSION")
     );
-    let resolved_toml = cx.doc.render(&header, file.calibration.as_ref());
+    let resolved_toml = cx.doc.render(
+        &header,
+        &[
+            ("calibration", file.calibration.as_ref()),
+            ("sweep", file.sweep.as_ref()),
+        ],
+    );
     Ok(Converted {
         name,
         description,

@@ -77,6 +77,9 @@ pub(crate) struct ScenarioToml {
     pub rules: Option<Named<RuleToml>>,
     /// Free-form settings for calibration, kept as they are.
     pub calibration: Option<toml::Table>,
+    /// The default sweep of `simulate sweep` (`params = ["PATH=A:B:N", ...]`, `runs`,
+    /// `year`), kept as written and checked by the command.
+    pub sweep: Option<toml::Table>,
 }
 
 /// `[years]`.

@@ -14,6 +14,7 @@ mod error;
 mod file;
 mod layers;
 mod number;
+mod quantile;
 mod raw;
 mod resolved;
 
@@ -51,6 +52,8 @@ pub struct Scenario {
     pub resolved_toml: String,
     /// The raw `[calibration]` table, if present.
     pub calibration: Option<toml::Table>,
+    /// The raw `[sweep]` table, if present.
+    pub sweep: Option<toml::Table>,
 }
 
 /// A parameter drawn anew for each run.
@@ -181,5 +184,6 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         seed: c.seed,
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
+        sweep: assembled.file.sweep,
     })
 }
