@@ -2,7 +2,7 @@
 //! closed-form setup (docs/model.md §5.1) breaks the hedge where γ + μ − ρ = 0.
 
 use simulate::experiment::Exec;
-use simulate::experiment::study::{Order, Probe, Study, measure_slot};
+use simulate::experiment::study::{Apply, Order, Probe, Study, measure_slot};
 use simulate::experiment::sweep::{Tally, parse_axis, zero_crossing};
 use simulate::model::{Kind, N_DOMAINS, ParamSpec, Params, defaults};
 use simulate::scenario::Scenario;
@@ -60,6 +60,7 @@ fn scenario(spec: ParamSpec) -> Scenario {
         resolved_toml: String::new(),
         calibration: None,
         sweep: None,
+        reference: None,
     }
 }
 
@@ -69,7 +70,17 @@ fn sweep_of_rivalry_finds_the_break_at_gamma_plus_mu() {
     let predicted = 1.0 + 0.4;
     let axis = parse_axis("rivalry.EU-US=1.12:1.68:29", s.base.spec()).unwrap();
     let cases: Vec<Vec<f64>> = axis.values.iter().map(|v| vec![*v]).collect();
-    let study = Study::new(&s, vec![axis.target], cases, 2, 1, 2300, Order::Interleaved).unwrap();
+    let study = Study::new(
+        &s,
+        vec![axis.target],
+        cases,
+        2,
+        1,
+        2300,
+        Order::Interleaved,
+        Apply::Change,
+    )
+    .unwrap();
     let names = ["closeness.EU.diplomacy", "closeness.US.diplomacy", "leeway"];
     let probe = Probe {
         slots: names

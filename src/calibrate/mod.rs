@@ -504,6 +504,12 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     }
     out.write("fitted.resolved.toml", reloaded.resolved_toml.as_bytes())?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    for r in [reloaded.reference_file(), s.reference_file()]
+        .into_iter()
+        .flatten()
+    {
+        out.write(&r.0, r.1.as_bytes())?;
+    }
 
     let meta = Meta {
         title: fitted_name.clone(),
@@ -787,6 +793,9 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     out.write("parameters.csv", &tables::to_csv(&parameters)?)?;
     out.write("restarts.csv", &tables::to_csv(&restarts)?)?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    if let Some((name, text)) = s.reference_file() {
+        out.write(&name, text.as_bytes())?;
+    }
 
     let mut plots = Vec::new();
     if let Some((origin, summary)) = &last_summary {

@@ -4,7 +4,7 @@
 
 use super::study_io::{self as io, num, usage};
 use crate::cli::SweepArgs;
-use crate::experiment::study::{Order, Probe, Study, measure_slot};
+use crate::experiment::study::{Apply, Order, Probe, Study, measure_slot};
 use crate::experiment::sweep::{self, Axis, CaseSummary, Tally};
 use crate::plot::{self, HeatPanel, Sweep1, Sweep2};
 use crate::scenario::Scenario;
@@ -102,8 +102,17 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let threads = io::threads(e)?;
     let cases = sweep::grid(&axes);
     let targets = axes.iter().map(|a| a.target).collect();
-    let study = Study::new(&s, targets, cases, runs, seed, year, Order::Interleaved)
-        .map_err(|err| usage(err.to_string()))?;
+    let study = Study::new(
+        &s,
+        targets,
+        cases,
+        runs,
+        seed,
+        year,
+        Order::Interleaved,
+        Apply::Change,
+    )
+    .map_err(|err| usage(err.to_string()))?;
     let (names, slots) = tracked(&s)?;
     let probe = Probe {
         slots,

@@ -10,10 +10,11 @@
 
 use super::Exec;
 use super::measures;
-use crate::model::rng::{Stream, run_seed, stream};
+use crate::model::rng::run_seed;
 use crate::model::{ParamSpec, Params, Target, YearRecord, run};
 use crate::scenario::{Dist, Scenario};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Most runs one study may hold.
 pub const MAX_STUDY_RUNS: usize = 50_000_000;
@@ -98,6 +99,8 @@ pub struct Study<'a> {
     master_seed: u64,
     last_year: i32,
     order: Order,
+    apply: Apply,
+    shared: Vec<bool>,
 }
 
 /// One finished run.
@@ -117,10 +120,45 @@ pub struct StudyRun {
     pub camp: Option<usize>,
 }
 
-fn with_values(spec: &mut ParamSpec, targets: &[Target], values: &[f64], last_year: i32) {
+/// How a study's values act on a run's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apply {
+    /// As `--set` does: a change against the world as it is, so the rest point stays solved
+    /// from the parameters before the change (docs/model.md §5.1).
+    Change,
+    /// As a draw of the scenario's uncertain numbers does: where the reference shares the
+    /// number (same path and distribution) it takes the same value.
+    Draw,
+}
+
+fn with_values(
+    spec: &mut ParamSpec,
+    targets: &[Target],
+    values: &[f64],
+    last_year: i32,
+    apply: Apply,
+    shared: &[bool],
+) {
     spec.end = last_year;
-    for (t, v) in targets.iter().zip(values) {
-        t.set(spec, *v);
+    match apply {
+        Apply::Change => {
+            if spec.reference.is_none() {
+                spec.reference = Some(Arc::new(spec.clone()));
+            }
+            for (t, v) in targets.iter().zip(values) {
+                t.set(spec, *v);
+            }
+        }
+        Apply::Draw => {
+            let mut reference = spec.reference.take().map(|r| (*r).clone());
+            for ((t, v), shared) in targets.iter().zip(values).zip(shared) {
+                t.set(spec, *v);
+                if let (Some(r), true) = (reference.as_mut(), shared) {
+                    t.set(r, *v);
+                }
+            }
+            spec.reference = reference.map(Arc::new);
+        }
     }
 }
 
@@ -128,6 +166,7 @@ impl<'a> Study<'a> {
     /// Expands and checks a study: every point is turned into parameters once, so a point
     /// the model refuses stops the study before anything runs. `last_year` ends each run
     /// early (the outcome in that year is what a study of that year needs).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         scenario: &'a Scenario,
         targets: Vec<Target>,
@@ -136,6 +175,7 @@ impl<'a> Study<'a> {
         master_seed: u64,
         last_year: i32,
         order: Order,
+        apply: Apply,
     ) -> Result<Study<'a>, StudyError> {
         if points.is_empty() || runs == 0 {
             return Err(StudyError::Empty);
@@ -145,9 +185,23 @@ impl<'a> Study<'a> {
             return Err(StudyError::TooLarge(total));
         }
         let base = scenario.base.spec();
+        // A value shared with the reference: the reference draws the same number from the
+        // same distribution (see `Scenario::sample`).
+        let shared: Vec<bool> = targets
+            .iter()
+            .map(|t| {
+                scenario.uncertain.iter().any(|u| {
+                    u.target == *t
+                        && scenario
+                            .reference_uncertain()
+                            .iter()
+                            .any(|r| r.path == u.path && r.dist == u.dist)
+                })
+            })
+            .collect();
         for (i, p) in points.iter().enumerate() {
             let mut spec = base.clone();
-            with_values(&mut spec, &targets, p, last_year);
+            with_values(&mut spec, &targets, p, last_year, apply, &shared);
             if let Err(e) = Params::new(spec) {
                 let values = targets
                     .iter()
@@ -170,6 +224,8 @@ impl<'a> Study<'a> {
             master_seed,
             last_year,
             order,
+            apply,
+            shared,
         })
     }
 
@@ -200,30 +256,24 @@ impl<'a> Study<'a> {
     /// The parameters of one run: the scenario's other uncertain numbers drawn from the
     /// run's stream, then the point's values.
     fn params(&self, point: usize, seed: u64) -> Params {
-        let mut spec = if self.scenario.uncertain.is_empty() {
-            self.scenario.base.spec().clone()
-        } else {
-            self.scenario
-                .sample(&mut stream(seed, Stream::Params))
-                .spec()
-                .clone()
+        let values = &self.points[point];
+        let set = |spec: &mut ParamSpec| {
+            with_values(
+                spec,
+                &self.targets,
+                values,
+                self.last_year,
+                self.apply,
+                &self.shared,
+            );
         };
-        with_values(
-            &mut spec,
-            &self.targets,
-            &self.points[point],
-            self.last_year,
-        );
+        let mut spec = self.scenario.sample(seed).spec().clone();
+        set(&mut spec);
         Params::new(spec).unwrap_or_else(|_| {
             // A draw of the other numbers clashed with the point; the point on the base
             // parameters was checked in `new`, so this cannot fail.
             let mut spec = self.scenario.base.spec().clone();
-            with_values(
-                &mut spec,
-                &self.targets,
-                &self.points[point],
-                self.last_year,
-            );
+            set(&mut spec);
             Params::new(spec).unwrap_or_else(|_| self.scenario.base.clone())
         })
     }

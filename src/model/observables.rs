@@ -3,7 +3,7 @@
 
 use super::government::{is_election, opinion_weight};
 use super::linalg::min_eigenvalue;
-use super::opinion::{framing, visible_aid};
+use super::opinion::framing;
 use super::params::AgendaTarget;
 use super::types::{Domain, N_DOMAINS};
 use super::world::World;
@@ -75,18 +75,22 @@ fn lookup(table: &[f64], a: f64) -> f64 {
     table[i] + f * (table[i + 1] - table[i])
 }
 
-/// Leeway index per domain: the smallest eigenvalue of `Γ + R_d + μI + ω diag(1/(x+e)²)`.
-pub fn leeway(w: &World, mu: f64) -> [f64; N_DOMAINS] {
+/// Leeway index per domain: the smallest eigenvalue of `Γ + μI + R_d`, the structural
+/// curvature of the government's utility (docs/model.md §6). It uses the regular weight of
+/// opinion `μ`, not the election-year weight, and leaves out the option value, whose curvature
+/// grows without bound as a tie approaches zero: the index measures the system (rivalry
+/// against the costs of moving), not the calendar or the position.
+pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
     let n = w.p.powers.len();
     let g = &w.p.government;
+    let mu = g.opinion_weight;
     let mut out = [0.0; N_DOMAINS];
     let mut m = vec![0.0; n * n];
     for (d, slot) in out.iter_mut().enumerate() {
         for p in 0..n {
             for q in 0..n {
                 m[p * n + q] = if p == q {
-                    let xe = w.x[p][d] + g.option_offset;
-                    g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
+                    g.autonomy_cost[p] + mu
                 } else {
                     w.p.rivalry_of(p, q, d)
                 };
@@ -160,7 +164,7 @@ pub fn observe(w: &mut World) {
     let year = w.year;
     let cred = w.p.credibility;
     let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
-    let lw = leeway(w, mu);
+    let lw = leeway(w);
     let polls = w.p.polls.clone();
     w.poll_tables.refresh(polls.sharpness, polls.noise);
     let tables = &w.poll_tables;
@@ -214,7 +218,7 @@ pub fn observe(w: &mut World) {
     let mut helped = vec![0.0; n + 1];
     for (c, share) in [(0usize, pro_share), (1usize, 1.0 - pro_share)] {
         let mut wts: Vec<f64> = (0..n)
-            .map(|q| (polls.aid_sharpness * visible_aid(w, q) * framing(w, q)[c]).exp())
+            .map(|q| (polls.aid_sharpness * w.help[q] * framing(w, q)[c]).exp())
             .collect();
         wts.push((polls.aid_sharpness * polls.aid_outside).exp());
         let total: f64 = wts.iter().sum();
