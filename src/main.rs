@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Calibrate(a) => simulate::calibrate::calibrate(a),
         Command::Backtest(a) => simulate::calibrate::backtest(a),
         Command::Sweep(a) => simulate::commands::sweep::sweep(a),
+        Command::Sensitivity(a) => simulate::commands::sensitivity::sensitivity(a),
+        Command::Discover(a) => simulate::commands::discover::discover(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,6 @@
 //! `describe`, and one test per kind of bad input (each message must name the file, the
 //! line, the key and what is allowed).
 
-use rand::SeedableRng;
 use simulate::model::defaults::serbia;
 use simulate::model::{Domain, Effect, Kind, Op, Params, Target};
 use simulate::scenario::{

@@ -242,6 +242,70 @@ pub fn choose(path: &[Step], opts: &Options) -> usize {
     at
 }
 
+/// Upper tail `P(X >= k)` of a binomial(n, p) count.
+fn binomial_tail(k: f64, n: f64, p: f64) -> f64 {
+    if k <= 0.0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    // P(X >= k) = I_p(k, n - k + 1).
+    crate::scenario::beta_cdf(p, k, n - k + 1.0)
+}
+
+/// Quasi-p-value of the restriction on dimension `k` (Bryant and Lempert 2010): the chance
+/// that the box's points, drawn at the density of the box without that restriction, show at
+/// least as many outcomes as they do. `trials` is the number of runs behind each point's
+/// share. Small: the restriction matters; large: it only nibbles at noise.
+pub fn quasi_p(x: &[Vec<f64>], y: &[f64], b: &Bounds, full: &Bounds, k: usize, trials: f64) -> f64 {
+    let total: f64 = y.iter().sum();
+    let inside = stats(x, y, b, total);
+    let mut wider = b.clone();
+    wider.lo[k] = full.lo[k];
+    wider.hi[k] = full.hi[k];
+    let base = stats(x, y, &wider, total);
+    let n = (inside.support * x.len() as f64).round() * trials;
+    let hits = (inside.density * n).round();
+    binomial_tail(hits, n, base.density.clamp(0.0, 1.0))
+}
+
+/// Removes the restrictions whose quasi-p-value is `alpha` or more, weakest first, one at a
+/// time (each removal changes the others' values).
+pub fn prune(x: &[Vec<f64>], y: &[f64], b: &Step, trials: f64, alpha: f64) -> Step {
+    let total: f64 = y.iter().sum();
+    let full = Bounds::of(x);
+    let mut cur = b.clone();
+    loop {
+        let weakest = cur
+            .bounds
+            .restricted(&full)
+            .into_iter()
+            .map(|k| (k, quasi_p(x, y, &cur.bounds, &full, k, trials)))
+            .filter(|(_, p)| *p >= alpha)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((k, _)) = weakest else {
+            return cur;
+        };
+        let mut wider = cur.bounds.clone();
+        wider.lo[k] = full.lo[k];
+        wider.hi[k] = full.hi[k];
+        cur = stats(x, y, &wider, total);
+    }
+}
+
+/// Significance level below which a restriction is kept by `prune`.
+pub const KEEP_P: f64 = 0.05;
+
+/// One PRIM pass: peel, choose, paste, prune.
+fn pass(x: &[Vec<f64>], y: &[f64], opts: &Options, trials: f64) -> (Vec<Step>, usize, Step) {
+    let path = peel(x, y, opts);
+    let chosen = choose(&path, opts);
+    let pasted = paste(x, y, &path[chosen].bounds, opts);
+    let pruned = prune(x, y, &pasted, trials, KEEP_P);
+    (path, chosen, pruned)
+}
+
 /// A whole discovery: trajectory, chosen box after pasting, and per dimension how often it
 /// was restricted when PRIM was rerun on bootstrap resamples of the points.
 #[derive(Clone, Debug, PartialEq)]
@@ -250,8 +314,10 @@ pub struct Discovery {
     pub path: Vec<Step>,
     /// Index of the chosen box on the trajectory.
     pub chosen: usize,
-    /// The chosen box after pasting.
+    /// The chosen box after pasting and pruning.
     pub chosen_box: Step,
+    /// Quasi-p-value of each restricted dimension of the chosen box (NaN elsewhere).
+    pub quasi_p: Vec<f64>,
     /// The box of all points.
     pub full: Bounds,
     /// Dimensions the chosen box restricts.
@@ -260,19 +326,30 @@ pub struct Discovery {
     pub reproducibility: Vec<f64>,
 }
 
-/// Runs PRIM with peeling, choice, pasting and `resamples` bootstrap reruns.
+/// Runs PRIM with peeling, choice, pasting, pruning of restrictions that are not
+/// significant, and `resamples` bootstrap reruns. `trials` is the number of runs behind each
+/// point's outcome share.
 pub fn discover(
     x: &[Vec<f64>],
     y: &[f64],
     opts: &Options,
+    trials: usize,
     resamples: usize,
     seed: u64,
 ) -> Discovery {
     let full = Bounds::of(x);
-    let path = peel(x, y, opts);
-    let chosen = choose(&path, opts);
-    let chosen_box = paste(x, y, &path[chosen].bounds, opts);
+    let trials = trials.max(1) as f64;
+    let (path, chosen, chosen_box) = pass(x, y, opts, trials);
     let restricted = chosen_box.bounds.restricted(&full);
+    let quasi_p = (0..full.lo.len())
+        .map(|k| {
+            if restricted.contains(&k) {
+                quasi_p(x, y, &chosen_box.bounds, &full, k, trials)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
     let d = full.lo.len();
     let mut counts = vec![0usize; d];
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -280,9 +357,7 @@ pub fn discover(
         let idx: Vec<usize> = (0..x.len()).map(|_| rng.random_range(0..x.len())).collect();
         let xs: Vec<Vec<f64>> = idx.iter().map(|&i| x[i].clone()).collect();
         let ys: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
-        let p = peel(&xs, &ys, opts);
-        let c = choose(&p, opts);
-        let b = paste(&xs, &ys, &p[c].bounds, opts);
+        let (_, _, b) = pass(&xs, &ys, opts, trials);
         for k in b.bounds.restricted(&Bounds::of(&xs)) {
             counts[k] += 1;
         }
@@ -295,6 +370,7 @@ pub fn discover(
         path,
         chosen,
         chosen_box,
+        quasi_p,
         full,
         restricted,
         reproducibility,
@@ -325,7 +401,7 @@ mod tests {
             min_coverage: 0.7,
             ..Options::default()
         };
-        let found = discover(&x, &y, &opts, 20, 3);
+        let found = discover(&x, &y, &opts, 1, 20, 3);
         let b = &found.chosen_box.bounds;
         eprintln!(
             "PRIM box {b:?} coverage {} density {} reproducibility {:?}",
@@ -344,7 +420,14 @@ mod tests {
         );
         assert!(found.chosen_box.density > 0.85 && found.chosen_box.coverage > 0.7);
         assert!(found.reproducibility[0] > 0.9 && found.reproducibility[2] > 0.9);
-        assert!(found.reproducibility[1] < 0.5 && found.reproducibility[3] < 0.5);
+        for k in [1, 3, 4] {
+            assert!(
+                found.reproducibility[k] < 0.2,
+                "{:?}",
+                found.reproducibility
+            );
+        }
+        assert!(found.quasi_p[0] < 1e-6 && found.quasi_p[2] < 1e-6);
         // The trajectory trades coverage for density.
         let first = &found.path[0];
         let last = found.path.last().unwrap();
@@ -353,10 +436,17 @@ mod tests {
     }
 
     #[test]
+    fn binomial_tail_matches_a_direct_sum() {
+        // P(X >= 3) for n = 5, p = 0.4: 10·0.4³·0.6² + 5·0.4⁴·0.6 + 0.4⁵ = 0.31744.
+        assert!((binomial_tail(3.0, 5.0, 0.4) - 0.31744).abs() < 1e-10);
+        assert!((binomial_tail(0.0, 5.0, 0.4) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn no_interesting_outcome_gives_the_full_box() {
         let x = latin_hypercube(100, 2, 1).unwrap();
         let y = vec![0.0; 100];
-        let found = discover(&x, &y, &Options::default(), 0, 0);
+        let found = discover(&x, &y, &Options::default(), 1, 0, 0);
         assert_eq!(found.chosen, 0);
         assert!(found.restricted.is_empty());
     }

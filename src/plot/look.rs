@@ -558,6 +558,8 @@ pub(super) struct ValueAxis {
     range: Range<f64>,
     ticks: Vec<f64>,
     decimals: usize,
+    /// Names of the ticks `0, 1, ...` of a category axis (empty: numbers).
+    names: Vec<String>,
 }
 
 impl ValueAxis {
@@ -573,6 +575,7 @@ impl ValueAxis {
             range: lo..hi,
             ticks: ticks_within(lo, hi, step),
             decimals: decimals_for(step),
+            names: Vec::new(),
         }
     }
 
@@ -620,6 +623,7 @@ impl ValueAxis {
             range: lo..hi,
             ticks: ticks_within(lo, hi, step),
             decimals: decimals_for(step),
+            names: Vec::new(),
         }
     }
 
@@ -628,9 +632,28 @@ impl ValueAxis {
         (self.range.start, self.range.end)
     }
 
+    /// A category axis: `names[i]` at `i`, the first at the bottom.
+    pub(super) fn named(names: Vec<String>) -> ValueAxis {
+        let n = names.len().max(1);
+        ValueAxis {
+            range: -0.6..n as f64 - 0.4,
+            ticks: (0..names.len()).map(|i| i as f64).collect(),
+            decimals: 0,
+            names,
+        }
+    }
+
     /// The label of a tick value.
     fn label(&self, v: f64) -> String {
-        number(v, self.decimals)
+        if self.names.is_empty() {
+            return number(v, self.decimals);
+        }
+        let i = v.round();
+        if i >= 0.0 && (i as usize) < self.names.len() {
+            self.names[i as usize].clone()
+        } else {
+            String::new()
+        }
     }
 }
 

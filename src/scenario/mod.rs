@@ -22,6 +22,7 @@ mod start;
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
 pub use number::{Confidence, Dist, Provenance};
+pub use quantile::{beta_cdf, normal_quantile};
 
 use crate::model::rng::{Stream, run_seed, stream};
 use crate::model::{Kind, ParamSpec, Params, Target};
