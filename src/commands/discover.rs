@@ -21,12 +21,7 @@ fn compile(text: &str, names: &[String]) -> anyhow::Result<(Expr, Vec<usize>)> {
     let mut slots: Vec<usize> = Vec::new();
     let expr = Expr::compile(text, &mut |name| {
         let Some(i) = names.iter().position(|n| n == name) else {
-            let near: Vec<&str> = names
-                .iter()
-                .filter(|n| strsim::jaro_winkler(n, name) > 0.85)
-                .map(String::as_str)
-                .take(4)
-                .collect();
+            let near = crate::experiment::study::closest(names, name, 4);
             return Err(if near.is_empty() {
                 format!("unknown measure '{name}': measures are the columns of runs.csv")
             } else {

@@ -379,19 +379,23 @@ pub fn measure_slot(params: &Params, name: &str) -> Result<usize, String> {
     if let Some(i) = names.iter().position(|n| n == name) {
         return Ok(i);
     }
-    let mut near: Vec<&String> = names
-        .iter()
-        .filter(|n| strsim::jaro_winkler(n, name) > 0.85)
-        .take(5)
-        .collect();
+    let mut near = closest(&names, name, 5);
     if near.is_empty() {
-        near = names.iter().take(8).collect();
+        near = names.iter().take(8).map(String::as_str).collect();
     }
     Err(format!(
         "unknown measure '{name}': measures are the columns of runs.csv, e.g. {}",
-        near.iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        near.join(", ")
     ))
+}
+
+/// Up to `count` names close to `name`, closest first.
+pub fn closest<'n>(names: &'n [String], name: &str, count: usize) -> Vec<&'n str> {
+    let mut scored: Vec<(f64, &str)> = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(n, name), n.as_str()))
+        .filter(|(s, _)| *s > 0.85)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(count).map(|(_, n)| n).collect()
 }
