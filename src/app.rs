@@ -526,6 +526,13 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
     let s = load(&args.scenario, &args.set)?;
     let rows = scenario::describe(&s);
     let mut buf = String::new();
+    let _ = writeln!(
+        buf,
+        "rest point (structural ties, starting instruments) solved from: {}\n\
+         every value below that differs from it acts as a policy change from {}\n",
+        s.reference_text(),
+        s.base.start
+    );
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(10).max(9);
     let _ = writeln!(
         buf,

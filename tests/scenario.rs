@@ -325,11 +325,19 @@ fn the_resolved_toml_loads_to_the_same_scenario() {
             &["power_ids=[\"CN\", \"XY\", \"EU\"]", "accession.power=\"\""],
         )
         .unwrap(),
+        set("", &["powers.US.budget=0.9"]).unwrap(),
     ];
     for s in sources {
         assert!(!s.resolved_toml.lines().any(|l| l.starts_with("extends")));
-        let again = load_str(&s.resolved_toml, "resolved.toml", Path::new("."), &[])
+        // A scenario with a reference re-runs from the resolved file and the resolved
+        // reference written beside it.
+        let dir = tempfile::tempdir().unwrap();
+        if let Some((name, text)) = s.reference_file() {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let again = load_str(&s.resolved_toml, "resolved.toml", dir.path(), &[])
             .unwrap_or_else(|e| panic!("{e}\n{}", s.resolved_toml));
+        assert_eq!(again.reference.is_some(), s.reference.is_some());
         assert_eq!(again.base, s.base, "{}", s.resolved_toml);
         assert_eq!(again.uncertain, s.uncertain);
         assert_eq!(again.provenance, s.provenance);

@@ -52,7 +52,8 @@ struct Setup {
 }
 
 fn setup(sa: &ScenarioArgs, ea: &EnsembleArgs) -> anyhow::Result<Setup> {
-    let scenario = app::load(&sa.scenario, &sa.set)?;
+    // A calibration fits the world: the scenario, with its overrides, is its own reference.
+    let scenario = app::load(&sa.scenario, &sa.set)?.as_own_reference();
     let mut config = CalibrationConfig::from_scenario(&scenario)?;
     if let Some(runs) = ea.runs {
         config.runs = runs;

@@ -361,9 +361,14 @@ fn write_case_report(
     summary: &[CaseSummary],
 ) {
     let leeway_at = names.len() - 2;
+    let widths: Vec<usize> = axes
+        .iter()
+        .map(|a| a.path.chars().count().max(10))
+        .collect();
     let head: Vec<String> = axes
         .iter()
-        .map(|a| format!("{:>14}", short(&a.path)))
+        .zip(&widths)
+        .map(|(a, w)| format!("{:>w$}", a.path))
         .collect();
     let _ = write!(buf, "{}  {:>8}", head.join(" "), "leeway");
     for id in ids {
@@ -372,7 +377,11 @@ fn write_case_report(
     let _ = writeln!(buf, " {:>6}  collapsed toward", "broke");
     let step = points.len().div_ceil(25).max(1);
     for (p, c) in points.iter().zip(summary).step_by(step) {
-        let vals: Vec<String> = p.iter().map(|v| format!("{v:>14.3}")).collect();
+        let vals: Vec<String> = p
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:>w$.3}"))
+            .collect();
         let _ = write!(
             buf,
             "{}  {:>8.3}",
@@ -390,10 +399,4 @@ fn write_case_report(
             .collect();
         let _ = writeln!(buf, " {:>5.0}%  {}", c.broke * 100.0, camps.join(", "));
     }
-}
-
-/// The last 14 characters of a path, for a column heading.
-fn short(path: &str) -> String {
-    let chars: Vec<char> = path.chars().collect();
-    chars[chars.len().saturating_sub(14)..].iter().collect()
 }

@@ -75,11 +75,12 @@ fn lookup(table: &[f64], a: f64) -> f64 {
     table[i] + f * (table[i + 1] - table[i])
 }
 
-/// Leeway index per domain: the smallest eigenvalue of `Γ + μI + R_d`, the structural
-/// curvature of the government's utility (docs/model.md §6). It uses the regular weight of
-/// opinion `μ`, not the election-year weight, and leaves out the option value, whose curvature
-/// grows without bound as a tie approaches zero: the index measures the system (rivalry
-/// against the costs of moving), not the calendar or the position.
+/// Leeway index per domain: the smallest eigenvalue of `Γ + μI + ω diag(1/(x̂+e)²) + R_d`, the
+/// structural curvature of the government's utility (docs/model.md §6). It uses the regular
+/// weight of opinion `μ`, not the election-year weight, and reads the option value's curvature
+/// at the rest point `x̂` the structural ties were solved at, not at the current closeness
+/// (where it grows without bound as a tie approaches zero): the index measures the system
+/// (rivalry against the costs of moving), not the calendar or the position.
 pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
     let n = w.p.powers.len();
     let g = &w.p.government;
@@ -90,7 +91,8 @@ pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
         for p in 0..n {
             for q in 0..n {
                 m[p * n + q] = if p == q {
-                    g.autonomy_cost[p] + mu
+                    let xe = w.x_rest[p][d] + g.option_offset;
+                    g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
                 } else {
                     w.p.rivalry_of(p, q, d)
                 };

@@ -468,7 +468,8 @@ fn check_reference(s: &ParamSpec) -> Result<(), ParamError> {
             "reference",
             format!(
                 "the reference declares the powers [{}] but the scenario [{}]: they must be the \
-                 same, in the same order (or solve the rest point from the scenario itself)",
+                 same, in the same order; write reference = \"self\" to solve the rest point \
+                 from the scenario itself",
                 ids(r).join(", "),
                 ids(s).join(", ")
             ),

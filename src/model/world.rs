@@ -76,6 +76,9 @@ pub struct World {
     pub citizens: Citizens,
     /// Structural ties `u[p][d]` (docs/model.md §5.1).
     pub ties: Vec<[f64; N_DOMAINS]>,
+    /// The closeness the ties were solved at (the reference's starting closeness): where the
+    /// leeway index reads the curvature of the option value (docs/model.md §6).
+    pub x_rest: Vec<[f64; N_DOMAINS]>,
     /// Membership credibility in the first year (the media respond to changes from it).
     pub credibility0: f64,
     /// Force of each driver term at the starting rest point, `[power][domain][term]`.
@@ -150,6 +153,7 @@ impl World {
             belief: p.threats.iter().map(|t| t.belief).collect(),
             citizens,
             ties: vec![[0.0; N_DOMAINS]; n],
+            x_rest: Vec::new(),
             rest_forces: vec![0.0; n * N_DOMAINS * schema.len()],
             credibility0,
             factor0: vec![1.0; n],
@@ -204,6 +208,7 @@ impl World {
     /// First-year response factors, structural ties and rest forces, from the parameters,
     /// closeness and affinity in place.
     fn solve_start(&mut self) {
+        self.x_rest.clone_from(&self.x);
         self.factor0 = (0..self.p.powers.len())
             .map(|q| super::powers::response_factor(self, q))
             .collect();

@@ -345,7 +345,7 @@ impl Ctx<'_> {
     /// A model parameter: applies the value to the spec, records it, returns its TOML text.
     fn param(&mut self, raw: Option<&Raw>, target: Target, key: &str) -> Res<String> {
         let Some(raw) = raw else {
-            if let Some(text) = self.from_history(target) {
+            if let Some(text) = self.history_value(target) {
                 return Ok(text);
             }
             return Ok(match target {
@@ -428,8 +428,7 @@ impl Ctx<'_> {
     /// A starting value from `[start] history` for a parameter the file does not give: set to
     /// the history's mean, drawn per run from a normal with the history's spread, with the
     /// history as its source. Its TOML text, or `None` when the history does not give it.
-    #[allow(clippy::wrong_self_convention)] // "from" the history, not a conversion
-    fn from_history(&mut self, target: Target) -> Option<String> {
+    fn history_value(&mut self, target: Target) -> Option<String> {
         let h = self.history.as_ref()?;
         let v = h.values.iter().find(|v| v.target == target)?.clone();
         let provenance = Provenance {

@@ -137,6 +137,22 @@ impl Scenario {
         !self.uncertain.is_empty() || !self.reference_uncertain().is_empty()
     }
 
+    /// The scenario as its own reference: every number it has, `--set` overrides included,
+    /// describes the world (what a calibration fits), none is a change against another file.
+    pub fn as_own_reference(mut self) -> Scenario {
+        if let Some(r) = self.reference.take() {
+            let written = format!("reference = {}", toml::Value::String(r.file_name()));
+            self.resolved_toml = self
+                .resolved_toml
+                .replacen(&written, "reference = \"self\"", 1);
+            let mut spec = self.base.spec().clone();
+            spec.reference = None;
+            // The same parameters without a reference: still valid.
+            self.base = Params::new(spec).unwrap_or(self.base);
+        }
+        self
+    }
+
     /// The resolved reference to write beside the resolved scenario: (file name, text).
     pub fn reference_file(&self) -> Option<(String, &str)> {
         self.reference
@@ -323,10 +339,11 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
                 canonical,
                 overrides: &[],
             });
-            Some(reference_of(
-                r,
-                format!("{name} without the --set overrides"),
-            )?)
+            let r = reference_of(r, format!("{name} without the --set overrides"))?;
+            // Overrides that change the powers make a different world: it is its own reference.
+            let ids = |p: &Params| p.powers.iter().map(|q| q.id.clone()).collect::<Vec<_>>();
+            let same = power_ids_of(&assembled).is_none_or(|mine| mine == ids(&r.1));
+            same.then_some(r)
         }
         RefChoice::File(file, from) => {
             let r = std::fs::read_to_string(&file)
@@ -387,6 +404,12 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         sweep: assembled.file.sweep,
         reference: reference.map(|(r, _)| Box::new(r)),
     })
+}
+
+/// The power ids the merged scenario declares, if it declares them.
+fn power_ids_of(assembled: &layers::Assembled) -> Option<Vec<String>> {
+    let ids = assembled.file.power_ids.as_ref()?;
+    Some(ids.get_ref().iter().map(|s| s.get_ref().clone()).collect())
 }
 
 /// Loads a scenario as a reference: its parameters only (its own `reference` is not followed).
