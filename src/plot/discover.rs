@@ -80,30 +80,41 @@ impl Figure for Fig<'_> {
         let title = format!("{}: where \"{}\" happens", self.meta.title, d.outcome);
         let body = look::header(root, &title, &self.meta.subtitle)?;
         let most = d.path.iter().map(|p| p.restricted).max().unwrap_or(0);
-        let mut items: Vec<LegendItem> = (0..=most)
+        let mut shown = vec![0, most / 2, most];
+        shown.dedup();
+        let mut items: Vec<LegendItem> = shown
+            .into_iter()
             .map(|k| {
+                let s = if k == 1 { "" } else { "s" };
                 LegendItem::new(
-                    format!(
-                        "box restricting {k} parameter{}",
-                        if k == 1 { "" } else { "s" }
-                    ),
-                    Swatch::Marker(look::palette(k)),
+                    format!("box restricting {k} parameter{s}"),
+                    Swatch::Marker(shade(k, most)),
                 )
             })
             .collect();
-        items.push(LegendItem::new("chosen box", Swatch::Marker(CHOSEN)));
+        items.push(LegendItem::new(
+            "chosen on the trajectory",
+            Swatch::Line {
+                color: CHOSEN,
+                width: 3,
+                dash: look::Dash::Solid,
+            },
+        ));
+        items.push(LegendItem::new(
+            "after pasting and pruning",
+            Swatch::Marker(CHOSEN),
+        ));
         items.push(LegendItem::new("box bounds", Swatch::Region(BOX.mix(0.7))));
         let legend = Legend {
             heading: None,
             items,
             key: Vec::new(),
-            note: Some("bottom: share of reruns on resampled points that restrict it".into()),
+            note: Some("(%): share of resampled reruns restricting it".into()),
         };
         let area = look::with_legend(&body, &legend)?;
         let (top, bottom) = area.split_vertically((58).percent_height());
         let x = look::ValueAxis::fixed(0.0, 1.0, 5);
-        let y =
-            look::ValueAxis::covering(d.path.iter().map(|p| p.density).chain([0.0, 1.0]), true, 5);
+        let y = look::ValueAxis::fixed(0.0, 1.0, 5);
         let text = PanelText {
             title: Some((
                 "Peeling trajectory: each step trades coverage for density",
@@ -121,7 +132,7 @@ impl Figure for Fig<'_> {
             Circle::new(
                 (p.coverage, p.density),
                 6,
-                look::palette(p.restricted).filled(),
+                shade(p.restricted, most).filled(),
             )
         }))?;
         if let Some(c) = d.path.get(d.chosen) {
@@ -131,16 +142,21 @@ impl Figure for Fig<'_> {
                 CHOSEN.stroke_width(3),
             )))?;
             let (cov, den) = d.chosen_after_paste;
-            let style = look::bold(17.0, CHOSEN).pos(Pos::new(HPos::Left, VPos::Bottom));
+            chart.draw_series(LineSeries::new(
+                [(c.coverage, c.density), (cov, den)],
+                CHOSEN.stroke_width(2),
+            ))?;
+            chart.draw_series(std::iter::once(Circle::new((cov, den), 8, CHOSEN.filled())))?;
+            let style = look::bold(17.0, CHOSEN).pos(Pos::new(HPos::Left, VPos::Top));
             chart.draw_series(std::iter::once(
-                EmptyElement::at((c.coverage, c.density))
+                EmptyElement::at((cov, den))
                     + Text::new(
                         format!(
                             "chosen: coverage {:.0}%, density {:.0}%",
                             cov * 100.0,
                             den * 100.0
                         ),
-                        (14, -12),
+                        (12, 10),
                         style,
                     ),
             ))?;
@@ -199,6 +215,17 @@ impl Fig<'_> {
         }
         Ok(())
     }
+}
+
+/// Colour of a box restricting `k` of at most `most` parameters: light to dark.
+fn shade(k: usize, most: usize) -> RGBColor {
+    use plotters::style::colors::colormaps::ViridisRGB;
+    let t = if most == 0 {
+        0.0
+    } else {
+        k as f64 / most as f64
+    };
+    ViridisRGB::get_color(0.9 - 0.8 * t)
 }
 
 /// Decimals that show a value of a range of width `span` to about 1%.
