@@ -96,6 +96,7 @@ fn the_baseline_uses_the_fitted_read_outs() {
         "alignment.kappa1",
         "polls.aid_sharpness",
         "polls.aid_outside",
+        "polls.aid_identity",
     ] {
         let t = Target::parse(path, base.base.spec()).expect("path");
         let (b, h) = (t.get(base.base.spec()), t.get(hist.base.spec()));

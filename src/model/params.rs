@@ -184,10 +184,13 @@ pub struct PollParams {
     pub sharpness: f64,
     /// Utility `u0` of answering "none".
     pub outside: f64,
-    /// Sharpness of the "who helped most" choice.
+    /// Exponent `r` of the "who helped most" contest: shares go as (framed help)^r.
     pub aid_sharpness: f64,
-    /// Utility of answering "nobody" to "who helped most".
+    /// Help level `h0` of the answer "nobody" in "who helped most".
     pub aid_outside: f64,
+    /// Weight `β_id` of the respondent's own affinity in "who helped most": perceived help is
+    /// coloured by whom the respondent favours (docs/model.md §6).
+    pub aid_identity: f64,
     /// Noise of the "positive influence" read-out.
     pub noise: f64,
     /// Affinity to the membership power above which a respondent votes for membership.

@@ -1285,7 +1285,7 @@ impl Ctx<'_> {
         // Checked to lie in 1..=1_000_000.
         self.spec.polls.respondents = respondents as usize;
         self.doc.put(&s, "respondents", respondents.to_string());
-        let scalars: [(&str, Option<&Raw>, Target); 6] = [
+        let scalars: [(&str, Option<&Raw>, Target); 7] = [
             (
                 "sharpness",
                 polls.and_then(|p| p.sharpness.as_ref()),
@@ -1305,6 +1305,11 @@ impl Ctx<'_> {
                 "aid_outside",
                 polls.and_then(|p| p.aid_outside.as_ref()),
                 Target::AidOutside,
+            ),
+            (
+                "aid_identity",
+                polls.and_then(|p| p.aid_identity.as_ref()),
+                Target::AidIdentity,
             ),
             (
                 "noise",

@@ -357,10 +357,14 @@ pub(crate) struct PollsToml {
     pub sharpness: Option<Raw>,
     /// Utility `u0` of answering "none".
     pub outside: Option<Raw>,
-    /// Sharpness of the "who helped most" choice.
+    /// Exponent of the "who helped most" contest: answer shares go as (framed remembered
+    /// help)^r (0 to 100; default 2).
     pub aid_sharpness: Option<Raw>,
-    /// Utility of answering "nobody".
+    /// Remembered help level that the answer "nobody" competes with (0.0001 to 10; default 0.2).
     pub aid_outside: Option<Raw>,
+    /// Weight of the respondent's own affinity in "who helped most" (0 to 50; default 3):
+    /// perceived help is coloured by whom the respondent favours.
+    pub aid_identity: Option<Raw>,
     /// Noise of the "positive influence" read-out.
     pub noise: Option<Raw>,
     /// Affinity above which a respondent supports membership.
