@@ -45,6 +45,22 @@ pub enum Command {
     Schema,
     /// Print the manual page (roff) to stdout, e.g. `simulate man > simulate.1; man ./simulate.1`.
     Man,
+    /// Sweep one or two parameters over a grid and draw the tipping diagram (one) or
+    /// heatmaps (two) of closeness, hedge collapse and leeway.
+    ///
+    /// `--runs` is the number of runs per case (default: `[sweep] runs`, else 50).
+    Sweep(SweepArgs),
+    /// Global sensitivity: which parameters move a measure most (Morris elementary effects
+    /// or Sobol indices), in the chosen year and over time.
+    ///
+    /// `--runs` is the number of runs per design point (default 10); without `--param`, the
+    /// scenario's uncertain numbers are studied, each over its own distribution.
+    Sensitivity(SensitivityArgs),
+    /// Scenario discovery: under which ranges of the uncertain numbers an outcome happens
+    /// (Latin hypercube design, PRIM with peeling, pasting and a resampling check).
+    ///
+    /// `--runs` is the number of runs per design point (default 10).
+    Discover(DiscoverArgs),
 }
 
 #[derive(Args, Debug)]
@@ -208,6 +224,96 @@ pub fn is_subcommand(name: &str) -> bool {
             .get_subcommands()
             .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
 }
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+    /// A swept parameter: N evenly spaced values from A to B, e.g.
+    /// `rivalry.US-CN.technology=0:2:21` (once or twice; default: `[sweep] params`).
+    #[arg(long = "param", value_name = "PATH=A:B:N")]
+    pub params: Vec<String>,
+    /// Year summarised (default: `[sweep] year`, else the scenario's last year).
+    #[arg(long)]
+    pub year: Option<i32>,
+}
+
+/// Methods of global sensitivity analysis.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodArg {
+    /// Elementary effects (μ*, σ) on trajectories: a cheap screening.
+    Morris,
+    /// First-order and total variance indices on a Saltelli design.
+    Sobol,
+}
+
+#[derive(Args, Debug)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+    /// Method.
+    #[arg(long, value_enum, default_value = "sobol")]
+    pub method: MethodArg,
+    /// A parameter varied uniformly between LO and HI, e.g. `powers.US.budget=0.2:0.8`
+    /// (repeatable; default: the scenario's uncertain numbers).
+    #[arg(long = "param", value_name = "PATH=LO:HI")]
+    pub params: Vec<String>,
+    /// The measure studied: a column of runs.csv (default: closeness to the first power).
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Year of the bar chart (default: the scenario's last year); indices over time run to it.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Base samples (Sobol, default 256) or trajectories (Morris, default 20).
+    #[arg(long)]
+    pub samples: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+    /// The outcome of interest: a condition on the measures of the year studied (columns of
+    /// runs.csv), e.g. `"closeness.CN.technology > 0.6 && leeway < 0"`.
+    #[arg(long)]
+    pub outcome: String,
+    /// A parameter varied uniformly between LO and HI (repeatable; default: the scenario's
+    /// uncertain numbers, each over its own distribution).
+    #[arg(long = "param", value_name = "PATH=LO:HI")]
+    pub params: Vec<String>,
+    /// Points of the Latin-hypercube design.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Year the outcome is read in (default: the scenario's last year).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// The box chosen on the peeling trajectory is the densest holding at least this share
+    /// of the runs with the outcome.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_coverage: f64,
+}
+
+/// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.
+pub const SUBCOMMANDS: [&str; 12] = [
+    "run",
+    "compare",
+    "check",
+    "describe",
+    "explain",
+    "merge",
+    "calibrate",
+    "backtest",
+    "sweep",
+    "sensitivity",
+    "discover",
+    "help",
+];
 
 /// Inserts `run` when the first argument is a scenario file rather than a subcommand.
 pub fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {

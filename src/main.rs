@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         Command::Completions(a) => commands::completions(a),
         Command::Man => commands::man(),
         Command::Schema => commands::schema(),
+        Command::Sweep(a) => commands::sweep::sweep(a),
+        Command::Sensitivity(a) => commands::sensitivity::sensitivity(a),
+        Command::Discover(a) => commands::discover::discover(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,8 @@
 //! printing a report to stdout. A command file (`run.rs`, `compare.rs`, ...) reads its inputs,
 //! then calls these; nothing here knows which command is running.
 
+/// Plumbing the experiment commands (sweep, sensitivity, discover) share.
+pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};
 use crate::experiment::{self, Ensemble, Exec, Plan, RunOutput, measures};
 use crate::export::{self, OutputDir, tables};

@@ -12,10 +12,13 @@ pub mod common;
 pub mod compare;
 pub mod completions;
 pub mod describe;
+pub mod discover;
 pub mod explain;
 pub mod merge;
 pub mod run;
 pub mod schema;
+pub mod sensitivity;
+pub mod sweep;
 
 pub use check::check;
 pub use common::{UsageError, command_line, formats, load, styles};

@@ -3,8 +3,14 @@
 //! results are folded in plan order, so outputs do not depend on the thread count.
 
 pub mod aggregate;
+pub mod design;
 pub mod failure;
 pub mod measures;
+pub mod morris;
+pub mod prim;
+pub mod sobol;
+pub mod study;
+pub mod sweep;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::run_seed;

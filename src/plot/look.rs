@@ -558,6 +558,8 @@ pub(super) struct ValueAxis {
     range: Range<f64>,
     ticks: Vec<f64>,
     decimals: usize,
+    /// Names of the ticks `0, 1, ...` of a category axis (empty: numbers).
+    names: Vec<String>,
 }
 
 impl ValueAxis {
@@ -573,6 +575,7 @@ impl ValueAxis {
             range: lo..hi,
             ticks: ticks_within(lo, hi, step),
             decimals: decimals_for(step),
+            names: Vec::new(),
         }
     }
 
@@ -620,6 +623,7 @@ impl ValueAxis {
             range: lo..hi,
             ticks: ticks_within(lo, hi, step),
             decimals: decimals_for(step),
+            names: Vec::new(),
         }
     }
 
@@ -628,9 +632,28 @@ impl ValueAxis {
         (self.range.start, self.range.end)
     }
 
+    /// A category axis: `names[i]` at `i`, the first at the bottom.
+    pub(super) fn named(names: Vec<String>) -> ValueAxis {
+        let n = names.len().max(1);
+        ValueAxis {
+            range: -0.6..n as f64 - 0.4,
+            ticks: (0..names.len()).map(|i| i as f64).collect(),
+            decimals: 0,
+            names,
+        }
+    }
+
     /// The label of a tick value.
     fn label(&self, v: f64) -> String {
-        number(v, self.decimals)
+        if self.names.is_empty() {
+            return number(v, self.decimals);
+        }
+        let i = v.round();
+        if i >= 0.0 && (i as usize) < self.names.len() {
+            self.names[i as usize].clone()
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -705,6 +728,28 @@ pub(super) fn panel<DB: DrawingBackend>(
     y: &ValueAxis,
     t: PanelText,
 ) -> Result<Chart<DB>, DrawError<DB>> {
+    let x_fmt = |v: &f64| format!("{v:.0}");
+    panel_on(area, (x.range.clone(), x.ticks.clone()), &x_fmt, y, t)
+}
+
+/// Builds a chart panel whose horizontal axis is a value (a swept parameter), not years.
+pub(super) fn value_panel<DB: DrawingBackend>(
+    area: &Area<DB>,
+    x: &ValueAxis,
+    y: &ValueAxis,
+    t: PanelText,
+) -> Result<Chart<DB>, DrawError<DB>> {
+    let x_fmt = |v: &f64| x.label(*v);
+    panel_on(area, (x.range.clone(), x.ticks.clone()), &x_fmt, y, t)
+}
+
+fn panel_on<DB: DrawingBackend>(
+    area: &Area<DB>,
+    (x_range, x_ticks): (Range<f64>, Vec<f64>),
+    x_fmt: &dyn Fn(&f64) -> String,
+    y: &ValueAxis,
+    t: PanelText,
+) -> Result<Chart<DB>, DrawError<DB>> {
     let tick_style = text(t.scale.tick, INK);
     let desc_style = text(t.scale.desc, INK);
     let y_area = y_area(area, y, t.scale, t.y_desc.is_some())?.max(t.min_y_area);
@@ -731,18 +776,17 @@ pub(super) fn panel<DB: DrawingBackend>(
         .y_label_area_size(y_area)
         .build_cartesian_2d(
             Ticked {
-                range: x.range.clone(),
-                ticks: x.ticks.clone(),
+                range: x_range,
+                ticks: x_ticks,
             },
             Ticked {
                 range: y.range.clone(),
                 ticks: y.ticks.clone(),
             },
         )?;
-    let x_fmt = |v: &f64| format!("{v:.0}");
     let y_fmt = |v: &f64| y.label(*v);
     let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&x_fmt)
+    mesh.x_label_formatter(x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style(tick_style)
         .axis_desc_style(desc_style)

@@ -10,6 +10,7 @@
 
 mod closeness;
 mod compare;
+mod discover;
 mod drivers;
 mod fit;
 mod fonts;
@@ -18,16 +19,21 @@ mod leeway;
 mod look;
 mod opinion;
 mod render;
+mod sensitivity;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
 pub use closeness::{closeness, domains};
 pub use compare::compare;
+pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
 pub use drivers::drivers;
 pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
+pub use sensitivity::{BarSeries, IndexBars, IndexLines, index_bars, index_lines};
+pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

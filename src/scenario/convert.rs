@@ -139,7 +139,13 @@ pub(crate) fn convert(
          same parameters.",
         env!("CARGO_PKG_VERSION")
     );
-    let resolved_toml = cx.doc.render(&header, file.calibration.as_ref());
+    let resolved_toml = cx.doc.render(
+        &header,
+        &[
+            ("calibration", file.calibration.as_ref()),
+            ("sweep", file.sweep.as_ref()),
+        ],
+    );
     Ok(Converted {
         name,
         description,

@@ -107,6 +107,10 @@ pub(crate) struct ScenarioToml {
     /// Free-form settings for calibration, kept as they are.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub calibration: Option<toml::Table>,
+    /// The default sweep of `simulate sweep` (`params = ["PATH=A:B:N", ...]`, `runs`,
+    /// `year`), kept as written and checked by the command.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub sweep: Option<toml::Table>,
 }
 
 /// `[years]`.

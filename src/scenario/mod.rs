@@ -16,6 +16,7 @@ mod file;
 mod layers;
 mod name;
 mod number;
+mod quantile;
 mod raw;
 mod resolved;
 mod spanned;
@@ -26,6 +27,7 @@ pub use error::{ErrorKind, Place, ScenarioError};
 pub use failure::OnFailure;
 pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
+pub use quantile::{beta_cdf, normal_quantile};
 
 use crate::model::rng::{Stream, run_seed, stream};
 use crate::model::{Kind, ParamSpec, Params, Target};
@@ -61,6 +63,8 @@ pub struct Scenario {
     pub resolved_toml: String,
     /// The raw `[calibration]` table, if present.
     pub calibration: Option<toml::Table>,
+    /// The raw `[sweep]` table, if present.
+    pub sweep: Option<toml::Table>,
     /// The reference the rest point is solved from, when it is not the scenario itself
     /// (`base.reference` holds its parameters).
     pub reference: Option<Box<Reference>>,
@@ -415,6 +419,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         on_failure: c.on_failure,
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
+        sweep: assembled.file.sweep,
         reference: reference.map(|(r, _)| Box::new(r)),
     })
 }
@@ -447,6 +452,7 @@ fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), Scenario
             on_failure: c.on_failure,
             resolved_toml: c.resolved_toml,
             calibration: assembled.file.calibration,
+            sweep: assembled.file.sweep,
             reference: None,
         },
         base,

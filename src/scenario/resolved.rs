@@ -28,7 +28,7 @@ impl Doc {
     }
 
     /// The document, after a comment `header` (one `# ` line per line of it).
-    pub fn render(&self, header: &str, calibration: Option<&toml::Table>) -> String {
+    pub fn render(&self, header: &str, extra: &[(&str, Option<&toml::Table>)]) -> String {
         let mut out = String::new();
         for line in header.lines() {
             out.push_str(&format!("# {line}\n").replace("# \n", "#\n"));
@@ -50,9 +50,10 @@ impl Doc {
                 out.push('\n');
             }
         }
-        if let Some(table) = calibration {
+        for (name, table) in extra {
+            let Some(table) = table else { continue };
             let mut wrapper = toml::Table::new();
-            wrapper.insert("calibration".into(), toml::Value::Table(table.clone()));
+            wrapper.insert((*name).into(), toml::Value::Table((*table).clone()));
             // Serializing a table of plain TOML values cannot fail.
             if let Ok(text) = toml::to_string(&wrapper) {
                 out.push('\n');
@@ -96,7 +97,7 @@ mod tests {
         );
         doc.put(&["events", "a b"], "year", "2020".into());
         doc.put(&["state"], "noise", "0.02".into());
-        let text = doc.render("resolved\n\nline", None);
+        let text = doc.render("resolved\n\nline", &[]);
         assert_eq!(
             text,
             "# resolved\n#\n# line\n\nname = \"x\"\n\n[state]\ninertia = 1.0\nnoise = 0.02\n\n\
