@@ -11,6 +11,7 @@
 //! Uses the model only through `Params`, `Target` and `run`, and the experiment's plan and
 //! ensembles; the model knows nothing of this module.
 
+pub mod abc;
 pub mod config;
 pub mod fit;
 pub mod objective;
