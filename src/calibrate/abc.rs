@@ -20,6 +20,7 @@
 //! count.
 
 use crate::model::rng::{Rng, run_seed};
+pub use crate::stats::{weighted_mean, weighted_quantile, weighted_sd};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
@@ -144,40 +145,6 @@ impl Posterior {
     }
 }
 
-/// Weighted mean of a column.
-pub fn weighted_mean(values: &[f64], weights: &[f64]) -> f64 {
-    let total: f64 = weights.iter().sum();
-    values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
-}
-
-/// Weighted standard deviation of a column.
-pub fn weighted_sd(values: &[f64], weights: &[f64]) -> f64 {
-    let m = weighted_mean(values, weights);
-    let total: f64 = weights.iter().sum();
-    (values
-        .iter()
-        .zip(weights)
-        .map(|(v, w)| w * (v - m).powi(2))
-        .sum::<f64>()
-        / total)
-        .sqrt()
-}
-
-/// Weighted quantile: the smallest value whose cumulative weight reaches `q`.
-pub fn weighted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let total: f64 = weights.iter().sum();
-    let mut acc = 0.0;
-    for &i in &order {
-        acc += weights[i] / total;
-        if acc >= q {
-            return values[i];
-        }
-    }
-    order.last().map_or(f64::NAN, |&i| values[i])
-}
-
 /// Effective sample size of unnormalised weights.
 pub fn ess(weights: &[f64]) -> f64 {
     let s: f64 = weights.iter().sum();
@@ -220,7 +187,8 @@ impl Kernel {
         let w = &population.weights;
         let means: Vec<f64> = (0..d)
             .map(|k| {
-                population.particles
+                population
+                    .particles
                     .iter()
                     .zip(w)
                     .map(|(p, w)| w * p[k])
@@ -618,9 +586,16 @@ mod tests {
             .zip(&g.weights)
             .map(|((a, b), w)| w * (a - mx) * (b - my))
             .sum();
-        assert!((mx - 1.0).abs() < 0.05 && (my + 0.5).abs() < 0.08, "{mx} {my}");
+        assert!(
+            (mx - 1.0).abs() < 0.05 && (my + 0.5).abs() < 0.08,
+            "{mx} {my}"
+        );
         assert!((sx / s1 - 1.0).abs() < 0.15 && (sy / s2 - 1.0).abs() < 0.15);
-        assert!((cov / (sx * sy) - rho).abs() < 0.08, "rho {}", cov / (sx * sy));
+        assert!(
+            (cov / (sx * sy) - rho).abs() < 0.08,
+            "rho {}",
+            cov / (sx * sy)
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod config;
 pub mod fit;
 pub mod objective;
 pub mod output;
+pub mod posterior;
 pub mod score;
 
 pub use config::{CalibrationConfig, FreeParam};

@@ -17,6 +17,7 @@ mod instruments;
 mod leeway;
 mod look;
 mod opinion;
+mod posterior;
 mod render;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,7 @@ pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
+pub use posterior::{Sample, marginals, pairs};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

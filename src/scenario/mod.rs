@@ -14,16 +14,19 @@ mod error;
 mod file;
 mod layers;
 mod number;
+mod particles;
 mod raw;
 mod resolved;
 
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
 pub use number::{Confidence, Dist, Provenance};
+pub use particles::ParticleSet;
 
 use crate::model::{Kind, Params, Target};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A loaded, checked scenario.
 #[derive(Clone, Debug)]
@@ -51,6 +54,8 @@ pub struct Scenario {
     pub resolved_toml: String,
     /// The raw `[calibration]` table, if present.
     pub calibration: Option<toml::Table>,
+    /// Weighted samples that `Dist::Particles` numbers draw from (by index).
+    pub particles: Vec<Arc<ParticleSet>>,
 }
 
 /// A parameter drawn anew for each run.
@@ -80,8 +85,19 @@ impl Scenario {
         let mut spec = self.base.spec().clone();
         let mut weights_drawn = false;
         let mut mix_drawn = vec![false; spec.powers.len()];
+        // One row of each particle set per run, drawn when its first parameter comes up.
+        let mut rows: Vec<Option<usize>> = vec![None; self.particles.len()];
         for u in &self.uncertain {
-            u.target.set_clamped(&mut spec, u.dist.sample(rng));
+            let value = match u.dist {
+                Dist::Particles { set, column, .. } => {
+                    let ps = &self.particles[set];
+                    let row =
+                        *rows[set].get_or_insert_with(|| ps.pick(rand::RngExt::random::<f64>(rng)));
+                    ps.rows[row][column]
+                }
+                d => d.sample(rng),
+            };
+            u.target.set_clamped(&mut spec, value);
             match u.target {
                 Target::DomainWeight(_) => weights_drawn = true,
                 Target::Mix(p, k) if k.is_budgeted() => mix_drawn[p] = true,
@@ -181,5 +197,6 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         seed: c.seed,
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
+        particles: c.particles,
     })
 }
