@@ -152,6 +152,11 @@ pub struct CalibrateArgs {
     /// Fit only observations up to this year.
     #[arg(long)]
     pub until: Option<i32>,
+    /// Sample the posterior of the free parameters and the model error (ABC-SMC) instead of
+    /// a point fit; writes posterior.csv, posterior.toml, generations.csv and figures
+    /// (the same as `method = "abc-smc"` in [calibration]).
+    #[arg(long)]
+    pub posterior: bool,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +174,10 @@ pub struct BacktestArgs {
     /// Rolling origins: repeat for every training end from the first possible to train_until.
     #[arg(long)]
     pub rolling: bool,
+    /// Refit the posterior at each origin and score its predictive distribution: coverage of
+    /// the 50% and 90% bands, CRPS against persistence and trend, PIT histogram.
+    #[arg(long)]
+    pub posterior: bool,
 }
 
 /// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.

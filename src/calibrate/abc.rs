@@ -1,23 +1,28 @@
 //! ABC-SMC: a sequential Monte Carlo sampler of a posterior over a box of parameters, for a
 //! model that can only be simulated (docs/validation.md, "Posterior calibration").
 //!
-//! A population of weighted particles moves through generations of decreasing tolerance `ε`.
-//! Each generation proposes every particle afresh from the previous population (an ancestor
-//! drawn by weight, moved by a multivariate normal kernel with twice the population's weighted
-//! covariance, Beaumont et al. 2009), evaluates it once, and weighs it by
-//! `kernel_ε · prior / proposal density`. The kernel is Gaussian in the evaluation's
-//! log-likelihood, `exp(ℓ / ε²)`: at `ε = 1` it is the declared error model itself, and
-//! ABC under a model-error kernel is exact for that error model (Wilkinson 2013), so the
-//! sampler stops once the tolerance reaches 1. The tolerance of each generation is chosen
-//! adaptively: the smallest `ε ≥ 1` whose weights keep an effective sample size of at least
-//! `ess_fraction` of the population (Del Moral, Doucet & Jasra 2012; the Gaussian-kernel
-//! counterpart of a quantile of the previous distances).
+//! A population of particles moves through generations of decreasing tolerance `ε`. The
+//! kernel is Gaussian in the evaluation's log-likelihood, `exp(ℓ / ε²)`: at `ε = 1` it is the
+//! declared error model itself, and ABC under a model-error kernel is exact for that error
+//! model (Wilkinson 2013), so the sampler stops once the tolerance reaches 1. Each generation
+//! (the adaptive ABC-SMC of Del Moral, Doucet & Jasra 2012):
 //!
-//! Pure and generic: it knows nothing of the model, files or terminals. The caller passes the
-//! evaluation (`θ`, seed) → `Evaluation`, which may be random: its randomness comes only from
-//! the seed, derived from (master seed, generation, particle index). Particles are evaluated
-//! in parallel and collected in index order, so the result does not depend on the thread
-//! count.
+//! 1. chooses the next tolerance adaptively: the smallest `ε` (at least 1) whose incremental
+//!    weights `exp(ℓ (1/ε² − 1/ε_prev²))` keep an effective sample size of `ess_fraction` of
+//!    the population (the likelihood counterpart of a quantile of the previous distances);
+//! 2. resamples the population by those weights (systematic resampling);
+//! 3. moves every particle by Metropolis–Hastings steps at the new tolerance, with a normal
+//!    random-walk kernel whose covariance is the previous population's weighted covariance
+//!    times 2.38²/d (Roberts & Rosenthal 2001); a proposal outside the prior's box is refused
+//!    without an evaluation. Steps repeat (up to `max_moves`) until most particles have moved.
+//!    The evaluation may be a random estimate (a synthetic likelihood): the particle keeps the
+//!    estimate it was accepted with (pseudo-marginal).
+//!
+//! The acceptance rate of a generation is that of its moves. Pure and generic: it knows
+//! nothing of the model, files or terminals. The caller passes the evaluation (`θ`, seed) →
+//! `Evaluation`; every random number comes from seeds derived from (master seed, generation,
+//! step, particle index). Particles are evaluated in parallel and collected in index order,
+//! so the result does not depend on the thread count.
 
 use crate::model::rng::{Rng, run_seed};
 pub use crate::stats::{weighted_mean, weighted_quantile, weighted_sd};
@@ -75,9 +80,10 @@ pub struct Settings {
     /// Share of the population the effective sample size must keep when the tolerance is
     /// lowered (0.5: halve it at most).
     pub ess_fraction: f64,
-    /// Stop when the acceptance rate (the share of proposals a rejection sampler with this
-    /// kernel would keep) falls below this.
+    /// Stop when the acceptance rate of the moves falls below this.
     pub min_acceptance: f64,
+    /// Metropolis–Hastings sweeps per generation at most.
+    pub max_moves: usize,
     /// Master seed.
     pub seed: u64,
 }
@@ -85,7 +91,7 @@ pub struct Settings {
 /// Why the sampler stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// The tolerance reached 1: the population is weighted for the exact error model.
+    /// The tolerance reached 1: the population is a sample for the exact error model.
     TargetReached,
     /// `max_generations` ran out first: the population is for the last tolerance, wider
     /// than the posterior.
@@ -102,7 +108,7 @@ impl Stop {
         match self {
             Stop::TargetReached => "tolerance reached 1 (the declared error model)",
             Stop::MaxGenerations => "maximum number of generations",
-            Stop::LowAcceptance => "acceptance rate below the minimum",
+            Stop::LowAcceptance => "acceptance rate of the moves below the minimum",
             Stop::AllRefused => "every proposal refused",
         }
     }
@@ -115,14 +121,18 @@ pub struct Generation {
     pub index: usize,
     /// Tolerance `ε` (1 is the error model itself).
     pub tolerance: f64,
-    /// Effective sample size of the weights, `(Σw)² / Σw²`.
+    /// Effective sample size of the weights that lowered the tolerance, `(Σw)² / Σw²`,
+    /// before resampling (the population size for the draw from the prior).
     pub ess: f64,
-    /// Share of proposals a rejection sampler with this kernel would accept:
-    /// `mean_i exp((ℓ_i − max ℓ) / ε²)`.
+    /// Share of Metropolis–Hastings proposals accepted (1 for the draw from the prior).
     pub acceptance: f64,
+    /// Metropolis–Hastings sweeps made.
+    pub moves: usize,
+    /// Evaluations made in this generation.
+    pub evaluations_run: usize,
     /// Particles, `[i][dim]`.
     pub particles: Vec<Vec<f64>>,
-    /// Normalised weights (sum 1).
+    /// Normalised weights (sum 1; equal after the moves).
     pub weights: Vec<f64>,
     /// Each particle's evaluation.
     pub evaluations: Vec<Evaluation>,
@@ -173,33 +183,31 @@ pub fn cumulative(weights: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The perturbation kernel: a normal with covariance `2 Σ` (Σ the weighted covariance of
+/// The random-walk kernel: a normal with covariance `scale · Σ` (Σ the weighted covariance of
 /// the population), through its Cholesky factor.
 struct Kernel {
     chol: Vec<Vec<f64>>,
-    /// `Σ⁻¹` through the factor: solves and log-determinant.
-    log_det: f64,
 }
 
 impl Kernel {
-    fn new(population: &Generation, prior: &Prior) -> Kernel {
+    fn new(particles: &[Vec<f64>], weights: &[f64], prior: &Prior, scale: f64) -> Kernel {
         let d = prior.dim();
-        let w = &population.weights;
+        let total: f64 = weights.iter().sum();
         let means: Vec<f64> = (0..d)
             .map(|k| {
-                population
-                    .particles
+                particles
                     .iter()
-                    .zip(w)
+                    .zip(weights)
                     .map(|(p, w)| w * p[k])
                     .sum::<f64>()
+                    / total
             })
             .collect();
         let mut cov = vec![vec![0.0; d]; d];
-        for (p, w) in population.particles.iter().zip(w) {
+        for (p, w) in particles.iter().zip(weights) {
             for a in 0..d {
                 for b in 0..d {
-                    cov[a][b] += 2.0 * w * (p[a] - means[a]) * (p[b] - means[b]);
+                    cov[a][b] += scale * w / total * (p[a] - means[a]) * (p[b] - means[b]);
                 }
             }
         }
@@ -208,9 +216,9 @@ impl Kernel {
             let width = prior.hi[a] - prior.lo[a];
             row[a] += (1e-4 * width).powi(2);
         }
-        let chol = cholesky(&cov);
-        let log_det = 2.0 * chol.iter().enumerate().map(|(i, r)| r[i].ln()).sum::<f64>();
-        Kernel { chol, log_det }
+        Kernel {
+            chol: cholesky(&cov),
+        }
     }
 
     fn perturb(&self, centre: &[f64], rng: &mut Rng) -> Vec<f64> {
@@ -222,18 +230,6 @@ impl Kernel {
             .enumerate()
             .map(|(i, c)| c + (0..=i).map(|j| self.chol[i][j] * z[j]).sum::<f64>())
             .collect()
-    }
-
-    /// Log density of `x` around `centre`, without the constant `−d/2 · ln 2π`.
-    fn log_density(&self, x: &[f64], centre: &[f64]) -> f64 {
-        // Solve L y = x − centre by forward substitution; the density needs |y|².
-        let d = x.len();
-        let mut y = vec![0.0; d];
-        for i in 0..d {
-            let s: f64 = (0..i).map(|j| self.chol[i][j] * y[j]).sum();
-            y[i] = (x[i] - centre[i] - s) / self.chol[i][i];
-        }
-        -0.5 * (y.iter().map(|v| v * v).sum::<f64>() + self.log_det)
     }
 }
 
@@ -255,97 +251,70 @@ fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
     l
 }
 
-fn log_sum_exp(v: &[f64]) -> f64 {
-    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !m.is_finite() {
-        return m;
-    }
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+fn usable(l: f64) -> bool {
+    l.is_finite()
 }
 
-/// One proposal: the particle and its proposal log-density term (`ln prior − ln q`).
-struct Proposal {
-    theta: Vec<f64>,
-    evaluation: Evaluation,
-    log_base: f64,
-}
-
-/// Weights at tolerance `eps` from the proposals' log-likelihoods and base terms.
-fn weights_at(props: &[Proposal], eps: f64) -> Vec<f64> {
-    let lam = 1.0 / (eps * eps);
-    let logs: Vec<f64> = props
+/// Normalised incremental weights `exp(Δλ ℓ)` (0 for refused particles).
+fn incremental(evals: &[Evaluation], delta: f64) -> Vec<f64> {
+    let logs: Vec<f64> = evals
         .iter()
-        .map(|p| {
-            let l = p.evaluation.log_likelihood;
-            if l.is_nan() || l == f64::NEG_INFINITY {
-                f64::NEG_INFINITY
+        .map(|e| {
+            if usable(e.log_likelihood) {
+                delta * e.log_likelihood
             } else {
-                lam * l + p.log_base
+                f64::NEG_INFINITY
             }
         })
         .collect();
     let m = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !m.is_finite() {
-        return vec![0.0; props.len()];
+        return vec![0.0; evals.len()];
     }
     let w: Vec<f64> = logs.iter().map(|l| (l - m).exp()).collect();
     let s: f64 = w.iter().sum();
     w.iter().map(|x| x / s).collect()
 }
 
-fn acceptance_at(props: &[Proposal], eps: f64) -> f64 {
-    let lam = 1.0 / (eps * eps);
-    let ls: Vec<f64> = props
-        .iter()
-        .map(|p| p.evaluation.log_likelihood)
-        .filter(|l| l.is_finite())
-        .collect();
-    let m = ls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if ls.is_empty() {
-        return 0.0;
-    }
-    ls.iter().map(|l| (lam * (l - m)).exp()).sum::<f64>() / props.len() as f64
-}
-
-/// The tolerance of a generation: the smallest `ε` in `[1, previous]` that keeps the
-/// effective sample size at `ess_fraction · n` at least (the previous tolerance if none does).
-fn choose_tolerance(props: &[Proposal], previous: f64, fraction: f64) -> f64 {
-    let n = props.len() as f64;
-    let ok = |eps: f64| ess(&weights_at(props, eps)) >= fraction * n;
+/// The next inverse squared tolerance `λ = 1/ε²` in `(previous, 1]`: 1 if its incremental
+/// weights keep `fraction · n` effective particles, else the largest that does (bisection).
+fn next_lambda(evals: &[Evaluation], previous: f64, fraction: f64) -> f64 {
+    let n = evals.iter().filter(|e| usable(e.log_likelihood)).count() as f64;
+    let ok = |lam: f64| ess(&incremental(evals, lam - previous)) >= fraction * n;
     if ok(1.0) {
         return 1.0;
     }
-    if previous.is_finite() && !ok(previous) {
-        return previous;
-    }
-    // Bisection on ln ε between 1 (too small) and a tolerance that keeps the ESS.
-    let mut hi = if previous.is_finite() {
-        previous
-    } else {
-        let mut e = 2.0;
-        while !ok(e) && e < 1e12 {
-            e *= 4.0;
-        }
-        e
-    };
-    let mut lo = 1.0_f64;
-    for _ in 0..60 {
-        let mid = (lo.ln() * 0.5 + hi.ln() * 0.5).exp();
+    let (mut lo, mut hi) = (previous, 1.0_f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
         if ok(mid) {
-            hi = mid;
-        } else {
             lo = mid;
-        }
-        if hi / lo < 1.0 + 1e-6 {
-            break;
+        } else {
+            hi = mid;
         }
     }
-    hi
+    // Progress even when a single step of the likelihood already concentrates the weights.
+    lo.max(previous + 1e-12 * (1.0 - previous))
+}
+
+/// `n` indices by systematic resampling of normalised `weights` with offset `u` in [0, 1).
+fn systematic(weights: &[f64], n: usize, u: f64) -> Vec<usize> {
+    let cum = cumulative(weights);
+    (0..n)
+        .map(|i| pick(&cum, (i as f64 + u) / n as f64))
+        .collect()
+}
+
+fn seeded(seed: u64, generation: usize, step: usize, i: usize) -> Rng {
+    Rng::seed_from_u64(run_seed(
+        seed,
+        ((generation as u64) << 8) | step as u64,
+        i as u64,
+    ))
 }
 
 /// Runs ABC-SMC. `evaluate` is called on a thread of `pool`; `on_generation` sees each
-/// generation as it completes (a progress bar). Errors only come from the caller's
-/// `on_generation`.
+/// generation as it completes (a progress bar).
 pub fn sample<F>(
     prior: &Prior,
     settings: &Settings,
@@ -357,69 +326,108 @@ where
     F: Fn(&[f64], u64) -> Evaluation + Sync,
 {
     let n = settings.particles.max(2);
-    let mut generations: Vec<Generation> = Vec::new();
-    let mut tolerance = f64::INFINITY;
+    let d = prior.dim().max(1);
+    // Generation 0: the prior.
+    let first: Vec<(Vec<f64>, Evaluation)> = pool.install(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = seeded(settings.seed, 0, 0, i);
+                let theta = prior.draw(&mut rng);
+                let e = evaluate(&theta, rng.random::<u64>());
+                (theta, e)
+            })
+            .collect()
+    });
+    let (mut particles, mut evals): (Vec<Vec<f64>>, Vec<Evaluation>) = first.into_iter().unzip();
+    let mut lambda = 0.0_f64;
+    let g0 = Generation {
+        index: 0,
+        tolerance: f64::INFINITY,
+        ess: n as f64,
+        acceptance: 1.0,
+        moves: 0,
+        evaluations_run: n,
+        particles: particles.clone(),
+        weights: vec![1.0 / n as f64; n],
+        evaluations: evals.clone(),
+    };
+    on_generation(&g0);
+    let mut generations = vec![g0];
+    if evals.iter().all(|e| !usable(e.log_likelihood)) {
+        return Posterior {
+            generations,
+            stop: Stop::AllRefused,
+        };
+    }
     loop {
         let g = generations.len();
-        let previous = generations.last();
-        let kernel = previous.map(|p| Kernel::new(p, prior));
-        let cum = previous.map(|p| cumulative(&p.weights));
-        let props: Vec<Proposal> = pool.install(|| {
-            (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    let mut rng = Rng::seed_from_u64(run_seed(settings.seed, g as u64, i as u64));
-                    let theta = match (previous, &kernel, &cum) {
-                        (Some(p), Some(k), Some(c)) => propose(p, k, c, prior, &mut rng),
-                        _ => prior.draw(&mut rng),
-                    };
-                    let eval_seed = rng.random::<u64>();
-                    let evaluation = evaluate(&theta, eval_seed);
-                    let log_base = match (previous, &kernel) {
-                        (Some(p), Some(k)) => {
-                            let terms: Vec<f64> = p
-                                .particles
-                                .iter()
-                                .zip(&p.weights)
-                                .filter(|(_, w)| **w > 0.0)
-                                .map(|(c, w)| w.ln() + k.log_density(&theta, c))
-                                .collect();
-                            -log_sum_exp(&terms)
+        let next = next_lambda(&evals, lambda, settings.ess_fraction);
+        let w = incremental(&evals, next - lambda);
+        let ess_before = ess(&w);
+        let mut u_rng = seeded(settings.seed, g, 255, usize::MAX >> 8);
+        let idx = systematic(&w, n, u_rng.random::<f64>());
+        particles = idx.iter().map(|&j| particles[j].clone()).collect();
+        evals = idx.iter().map(|&j| evals[j]).collect();
+        lambda = next;
+        let kernel = Kernel::new(&particles, &vec![1.0; n], prior, 2.38 * 2.38 / d as f64);
+        let (mut accepted, mut proposed, mut moved) = (0usize, 0usize, vec![false; n]);
+        let mut sweeps = 0;
+        let mut evaluations_run = 0;
+        while sweeps < settings.max_moves.max(1) {
+            let step: Vec<(Vec<f64>, Evaluation, bool, bool)> = pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .map(|i| {
+                        let mut rng = seeded(settings.seed, g, sweeps + 1, i);
+                        let theta = kernel.perturb(&particles[i], &mut rng);
+                        let eval_seed = rng.random::<u64>();
+                        let u: f64 = rng.random();
+                        if !prior.contains(&theta) {
+                            return (particles[i].clone(), evals[i], false, false);
                         }
-                        _ => 0.0,
-                    };
-                    Proposal {
-                        theta,
-                        evaluation,
-                        log_base,
-                    }
-                })
-                .collect()
-        });
-        if props
-            .iter()
-            .all(|p| !p.evaluation.log_likelihood.is_finite())
-        {
-            return Posterior {
-                generations,
-                stop: Stop::AllRefused,
-            };
+                        let e = evaluate(&theta, eval_seed);
+                        let ok = usable(e.log_likelihood)
+                            && (!usable(evals[i].log_likelihood)
+                                || u.ln() < lambda * (e.log_likelihood - evals[i].log_likelihood));
+                        if ok {
+                            (theta, e, true, true)
+                        } else {
+                            (particles[i].clone(), evals[i], false, true)
+                        }
+                    })
+                    .collect()
+            });
+            sweeps += 1;
+            for (i, (theta, e, acc, evaluated)) in step.into_iter().enumerate() {
+                proposed += 1;
+                evaluations_run += usize::from(evaluated);
+                if acc {
+                    accepted += 1;
+                    moved[i] = true;
+                }
+                particles[i] = theta;
+                evals[i] = e;
+            }
+            if moved.iter().filter(|m| **m).count() as f64 >= 0.8 * n as f64 {
+                break;
+            }
         }
-        tolerance = choose_tolerance(&props, tolerance, settings.ess_fraction);
-        let weights = weights_at(&props, tolerance);
+        let acceptance = accepted as f64 / proposed.max(1) as f64;
         let generation = Generation {
             index: g,
-            tolerance,
-            ess: ess(&weights),
-            acceptance: acceptance_at(&props, tolerance),
-            weights,
-            particles: props.iter().map(|p| p.theta.clone()).collect(),
-            evaluations: props.iter().map(|p| p.evaluation).collect(),
+            tolerance: 1.0 / lambda.sqrt(),
+            ess: ess_before,
+            acceptance,
+            moves: sweeps,
+            evaluations_run,
+            particles: particles.clone(),
+            weights: vec![1.0 / n as f64; n],
+            evaluations: evals.clone(),
         };
         on_generation(&generation);
-        let acceptance = generation.acceptance;
         generations.push(generation);
-        let stop = if tolerance <= 1.0 {
+        let stop = if lambda >= 1.0 {
             Some(Stop::TargetReached)
         } else if acceptance < settings.min_acceptance {
             Some(Stop::LowAcceptance)
@@ -432,28 +440,6 @@ where
             return Posterior { generations, stop };
         }
     }
-}
-
-/// A new particle: an ancestor by weight, moved by the kernel until it lands inside the
-/// prior's box. Redrawing both keeps the proposal density proportional to the mixture inside
-/// the box (the normalising constant is the same for every particle and cancels).
-fn propose(
-    previous: &Generation,
-    kernel: &Kernel,
-    cum: &[f64],
-    prior: &Prior,
-    rng: &mut Rng,
-) -> Vec<f64> {
-    for _ in 0..10_000 {
-        let j = pick(cum, rng.random::<f64>());
-        let theta = kernel.perturb(&previous.particles[j], rng);
-        if prior.contains(&theta) {
-            return theta;
-        }
-    }
-    // Practically unreachable (the kernel is centred on particles inside the box); the
-    // prior keeps the function total.
-    prior.draw(rng)
 }
 
 #[cfg(test)]
@@ -474,6 +460,7 @@ mod tests {
             max_generations: 30,
             ess_fraction: 0.5,
             min_acceptance: 1e-6,
+            max_moves: 4,
             seed,
         }
     }

@@ -25,7 +25,7 @@ pub const DEFAULT_POSTERIOR_RUNS: usize = 8;
 /// Draws of the posterior predictive when the section does not say.
 pub const DEFAULT_PREDICTIVE_RUNS: usize = 400;
 /// Prior bounds of a model-error standard deviation estimated with the posterior.
-pub const DEFAULT_DISCREPANCY: (f64, f64) = (0.005, 0.2);
+pub const DEFAULT_DISCREPANCY: (f64, f64) = (0.005, 0.3);
 
 /// How `simulate calibrate` fits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -153,7 +153,7 @@ impl<'a> PosteriorProblem<'a> {
                 let m = xs.iter().sum::<f64>() / r;
                 let s2 = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (r - 1.0);
                 let var = sd * sd + s2 * (1.0 + 1.0 / r);
-                if !m.is_finite() || !(var > 0.0) {
+                if !m.is_finite() || var.is_nan() || var <= 0.0 {
                     return refused;
                 }
                 let z = (p.value - m).powi(2) / var;
@@ -244,7 +244,8 @@ pub fn predictive(
         .map(|k| keys_all.iter().position(|a| a == k).unwrap_or(usize::MAX))
         .collect();
     let years: Vec<i32> = (first.base.start..=first.base.end).collect();
-    let rows: Vec<anyhow::Result<(Vec<Vec<f64>>, Vec<Vec<f64>>)>> = problem.pool().install(|| {
+    type Draw = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+    let rows: Vec<anyhow::Result<Draw>> = problem.pool().install(|| {
         particle
             .par_iter()
             .enumerate()

@@ -17,6 +17,7 @@ mod instruments;
 mod leeway;
 mod look;
 mod opinion;
+mod pit;
 mod posterior;
 mod render;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
+pub use pit::pit;
 pub use posterior::{Sample, marginals, pairs};
 
 /// An image format a figure can be written in.

@@ -71,7 +71,7 @@ fn column(s: &Sample<'_>, k: usize) -> Vec<f64> {
 /// Weighted histogram over `[lo, hi]` as densities (integrating to 1 over the range).
 fn histogram(values: &[f64], weights: &[f64], lo: f64, hi: f64) -> Vec<f64> {
     let width = (hi - lo) / BINS as f64;
-    let mut bins = vec![0.0; BINS];
+    let mut bins = [0.0; BINS];
     let total: f64 = weights.iter().sum();
     for (v, w) in values.iter().zip(weights) {
         let b = (((v - lo) / width).floor().max(0.0) as usize).min(BINS - 1);
