@@ -84,6 +84,11 @@ pub struct Settings {
     pub min_acceptance: f64,
     /// Metropolis–Hastings sweeps per generation at most.
     pub max_moves: usize,
+    /// For a random evaluation: evaluate the current particle again at each step, on the
+    /// proposal's seed, and compare the two on common random numbers (Monte Carlo within
+    /// Metropolis). Twice the evaluations, but a particle whose likelihood was overestimated
+    /// by chance no longer sticks, which would make the posterior too narrow.
+    pub refresh: bool,
     /// Master seed.
     pub seed: u64,
 }
@@ -387,13 +392,18 @@ where
                             return (particles[i].clone(), evals[i], false, false);
                         }
                         let e = evaluate(&theta, eval_seed);
+                        let current = if settings.refresh {
+                            evaluate(&particles[i], eval_seed)
+                        } else {
+                            evals[i]
+                        };
                         let ok = usable(e.log_likelihood)
-                            && (!usable(evals[i].log_likelihood)
-                                || u.ln() < lambda * (e.log_likelihood - evals[i].log_likelihood));
+                            && (!usable(current.log_likelihood)
+                                || u.ln() < lambda * (e.log_likelihood - current.log_likelihood));
                         if ok {
                             (theta, e, true, true)
                         } else {
-                            (particles[i].clone(), evals[i], false, true)
+                            (particles[i].clone(), current, false, true)
                         }
                     })
                     .collect()
@@ -401,7 +411,7 @@ where
             sweeps += 1;
             for (i, (theta, e, acc, evaluated)) in step.into_iter().enumerate() {
                 proposed += 1;
-                evaluations_run += usize::from(evaluated);
+                evaluations_run += usize::from(evaluated) * (1 + usize::from(settings.refresh));
                 if acc {
                     accepted += 1;
                     moved[i] = true;
@@ -461,6 +471,7 @@ mod tests {
             ess_fraction: 0.5,
             min_acceptance: 1e-6,
             max_moves: 4,
+            refresh: false,
             seed,
         }
     }

@@ -61,6 +61,7 @@ fn settings(st: &Setup) -> abc::Settings {
         ess_fraction: 0.5,
         min_acceptance: 1e-3,
         max_moves: 3,
+        refresh: false,
         seed: st.config.seed,
     }
 }
@@ -534,12 +535,13 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
     let s = &st.scenario;
     let (y1, y2) = (args.train_until, args.test_until);
     let horizon = y2 - y1;
-    let dim = st.config.free.len();
-    let origins = origins(st, dim, y1, horizon, args.rolling);
+    // The prior keeps a posterior proper with fewer points than parameters: every origin
+    // with a training point and a point to test counts.
+    let origins = origins(st, 1, y1, horizon, args.rolling);
     if origins.is_empty() {
         return Err(usage(format!(
-            "no rolling origin up to {y1} has at least {dim} training points (one per free \
-             parameter) and a point to test within {horizon} years"
+            "no rolling origin up to {y1} has a training point and a point to test within \
+             {horizon} years"
         )));
     }
     let out_path = args
