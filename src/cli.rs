@@ -96,6 +96,18 @@ pub struct RunArgs {
     /// there is saved (Ctrl-C to stop).
     #[arg(long, conflicts_with = "shard")]
     pub watch: bool,
+    /// `decomposed`: for a scenario that draws from a posterior (`simulate calibrate
+    /// --posterior`), also draw bands.png with run noise, parameter uncertainty and structural
+    /// discrepancy as nested bands, and write bands.csv with which one dominates.
+    #[arg(long, value_enum, conflicts_with = "shard")]
+    pub bands: Option<BandsArg>,
+}
+
+/// What `--bands` draws.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BandsArg {
+    /// Nested bands by source of uncertainty.
+    Decomposed,
 }
 
 #[derive(Args, Debug)]

@@ -95,15 +95,15 @@ fn posterior_intervals_cover_the_truth_at_the_nominal_rate() {
         ],
     };
     let plan = Plan::ensemble(1, 1, 0).unwrap();
-    let shapes: Vec<TargetData> = keys.iter().map(|(k, n)| yearly(k.clone(), n, &[])).collect();
+    let shapes: Vec<TargetData> = keys
+        .iter()
+        .map(|(k, n)| yearly(k.clone(), n, &[]))
+        .collect();
     let generator = Problem::new(&s, params.clone(), shapes, &plan, 2).unwrap();
     let (mut inside, mut total) = (0, 0);
     for rep in 0..20u64 {
         let mut rng = ChaCha8Rng::seed_from_u64(1000 + rep);
-        let truth: Vec<f64> = params
-            .iter()
-            .map(|f| f.at(rng.random::<f64>()))
-            .collect();
+        let truth: Vec<f64> = params.iter().map(|f| f.at(rng.random::<f64>())).collect();
         // One run at the truth plus the declared discrepancy: the error model the sampler
         // assumes.
         let run = generator

@@ -152,33 +152,44 @@ const GENERATION_HEADER: [&str; 8] = [
     "seconds",
 ];
 
-/// Per dimension: prior bounds and the posterior's mean, sd and quantiles, and how much the
-/// data narrowed it (posterior sd over the flat prior's sd).
+/// The last generation on the parameters' own scale (sds as `δ`).
+fn natural_generation(pp: &PosteriorProblem<'_>, g: &Generation) -> Generation {
+    Generation {
+        particles: g.particles.iter().map(|p| pp.natural(p)).collect(),
+        ..g.clone()
+    }
+}
+
+/// Per dimension: prior bounds and the posterior's mean, sd and quantiles (on the
+/// parameter's own scale, `natural`), and how much the data narrowed it: the posterior sd
+/// over the prior's sd, both on the sampler's scale (`ln δ` for a discrepancy).
 fn summary_rows(
     origin: &str,
     names: &[String],
     prior: &abc::Prior,
     g: &Generation,
+    natural: &Generation,
+    (lo, hi): (&[f64], &[f64]),
 ) -> Vec<Vec<String>> {
     names
         .iter()
         .enumerate()
         .map(|(k, name)| {
-            let v: Vec<f64> = g.particles.iter().map(|p| p[k]).collect();
             let w = &g.weights;
-            let sd = abc::weighted_sd(&v, w);
+            let sampled: Vec<f64> = g.particles.iter().map(|p| p[k]).collect();
+            let v: Vec<f64> = natural.particles.iter().map(|p| p[k]).collect();
             let prior_sd = (prior.hi[k] - prior.lo[k]) / 12f64.sqrt();
             vec![
                 origin.to_string(),
                 name.clone(),
-                prior.lo[k].to_string(),
-                prior.hi[k].to_string(),
+                lo[k].to_string(),
+                hi[k].to_string(),
                 output::fixed(abc::weighted_mean(&v, w)),
-                output::fixed(sd),
+                output::fixed(abc::weighted_sd(&v, w)),
                 output::fixed(abc::weighted_quantile(&v, w, 0.05)),
                 output::fixed(abc::weighted_quantile(&v, w, 0.5)),
                 output::fixed(abc::weighted_quantile(&v, w, 0.95)),
-                output::fixed(sd / prior_sd),
+                output::fixed(abc::weighted_sd(&sampled, w) / prior_sd),
             ]
         })
         .collect()
@@ -239,13 +250,15 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
     let last = post.last();
     let names = pp.names();
     let prior = pp.prior();
-    out.write("posterior.csv", &posterior_csv(&names, last)?)?;
+    let natural = natural_generation(&pp, last);
+    let (lo, hi) = pp.natural_bounds();
+    out.write("posterior.csv", &posterior_csv(&names, &natural)?)?;
     let gen_rows = generations_rows("", &post, &seconds);
     out.write(
         "generations.csv",
         &csv_bytes(&header(&GENERATION_HEADER), &gen_rows)?,
     )?;
-    let sum_rows = summary_rows("", &names, &prior, last);
+    let sum_rows = summary_rows("", &names, &prior, last, &natural, (&lo, &hi));
     out.write(
         "posterior_summary.csv",
         &csv_bytes(&header(&SUMMARY_HEADER), &sum_rows)?,
@@ -274,10 +287,10 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
     let mut plots = predictive_plots(st, &out, &problem, &pred, &meta, None)?;
     let sample = plot::Sample {
         names: &names,
-        particles: &last.particles,
-        weights: &last.weights,
-        lo: &prior.lo,
-        hi: &prior.hi,
+        particles: &natural.particles,
+        weights: &natural.weights,
+        lo: &lo,
+        hi: &hi,
     };
     for files in [
         plot::marginals(
@@ -572,6 +585,8 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
             &pp.names(),
             &pp.prior(),
             last,
+            &natural_generation(&pp, last),
+            (&pp.natural_bounds().0, &pp.natural_bounds().1),
         ));
         fits.push(serde_json::json!({
             "origin": origin,

@@ -5,8 +5,9 @@
 //! Error model: an observed point `y` of a target is one run's value `x(θ)` plus a structural
 //! discrepancy `e ~ N(0, δ²)`; `δ` (model error, measurement error included) is shared by the
 //! targets of one simulated measure (`alignment`, `membership_support`, `poll_friend`, ...),
-//! declared in `[calibration.discrepancy]` or estimated with the parameters under a uniform
-//! prior. Each particle's likelihood is a synthetic likelihood (Wood 2010): `R` runs on seeds
+//! declared in `[calibration.discrepancy]` or estimated with the parameters under a
+//! log-uniform prior between its bounds (scale-free: each factor of two is as likely a priori;
+//! the sampler moves `ln δ`). Each particle's likelihood is a synthetic likelihood (Wood 2010): `R` runs on seeds
 //! of the particle's own give the mean `m` and the run-to-run variance `s²` of each point, and
 //! `y ~ N(m, δ² + s²(1 + 1/R))`. A target's weight is the power of its likelihood, capped at 1
 //! (a point never counts for more than one observation; a weight below 1 counts it for less).
@@ -87,6 +88,21 @@ impl<'a> PosteriorProblem<'a> {
         self.problem
     }
 
+    /// A sampled vector on the parameters' own scale: estimated sds as `δ`, not `ln δ`.
+    pub fn natural(&self, theta: &[f64]) -> Vec<f64> {
+        let mut v = theta.to_vec();
+        for d in self.group_dim.iter().flatten() {
+            v[*d] = v[*d].exp();
+        }
+        v
+    }
+
+    /// The prior's bounds on the parameters' own scale (`natural` of the box's corners).
+    pub fn natural_bounds(&self) -> (Vec<f64>, Vec<f64>) {
+        let p = self.prior();
+        (self.natural(&p.lo), self.natural(&p.hi))
+    }
+
     /// Names of the sampled dimensions: free parameter paths, then `discrepancy.<measure>`.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.problem.free().iter().map(|f| f.path.clone()).collect();
@@ -98,14 +114,14 @@ impl<'a> PosteriorProblem<'a> {
         names
     }
 
-    /// The prior: the free parameters' bounds, then the estimated sds' bounds.
+    /// The prior: the free parameters' bounds, then the estimated sds' bounds on `ln δ`.
     pub fn prior(&self) -> Prior {
         let mut lo: Vec<f64> = self.problem.free().iter().map(|f| f.min).collect();
         let mut hi: Vec<f64> = self.problem.free().iter().map(|f| f.max).collect();
         for g in &self.groups {
             if let Discrepancy::Free { min, max } = g.sd {
-                lo.push(min);
-                hi.push(max);
+                lo.push(min.ln());
+                hi.push(max.ln());
             }
         }
         Prior { lo, hi }
@@ -115,7 +131,7 @@ impl<'a> PosteriorProblem<'a> {
     pub fn group_sd(&self, theta: &[f64], g: usize) -> f64 {
         match (self.groups[g].sd, self.group_dim[g]) {
             (Discrepancy::Fixed(sd), _) => sd,
-            (_, Some(d)) => theta[d],
+            (_, Some(d)) => theta[d].exp(),
             // Unreachable: a free group always has a dimension.
             (Discrepancy::Free { min, .. }, None) => min,
         }

@@ -3,6 +3,7 @@
 //! results are folded in plan order, so outputs do not depend on the thread count.
 
 pub mod aggregate;
+pub mod bands;
 pub mod measures;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};

@@ -8,6 +8,7 @@
 //! hidden temporary file in the same folder, then a rename). Text uses DejaVu Sans, embedded in
 //! the binary (`assets/`), so no system font library is needed.
 
+mod bands;
 mod closeness;
 mod compare;
 mod drivers;
@@ -23,6 +24,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
+pub use bands::{BandPanel, decomposed};
 pub use closeness::{closeness, domains};
 pub use compare::compare;
 pub use drivers::drivers;

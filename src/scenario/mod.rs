@@ -79,14 +79,20 @@ impl Scenario {
     /// sum to 1 when one of them is uncertain and they sum above 1. Should the result still be
     /// refused (it cannot with the current checks), the base parameters are returned.
     pub fn sample(&self, rng: &mut impl rand::Rng) -> Params {
+        self.sample_rows(rng).0
+    }
+
+    /// `sample`, also returning the row drawn from each particle set (`None` for a set no
+    /// parameter drew from).
+    pub fn sample_rows(&self, rng: &mut impl rand::Rng) -> (Params, Vec<Option<usize>>) {
+        let mut rows: Vec<Option<usize>> = vec![None; self.particles.len()];
         if self.uncertain.is_empty() {
-            return self.base.clone();
+            return (self.base.clone(), rows);
         }
         let mut spec = self.base.spec().clone();
         let mut weights_drawn = false;
         let mut mix_drawn = vec![false; spec.powers.len()];
         // One row of each particle set per run, drawn when its first parameter comes up.
-        let mut rows: Vec<Option<usize>> = vec![None; self.particles.len()];
         for u in &self.uncertain {
             let value = match u.dist {
                 Dist::Particles { set, column, .. } => {
@@ -118,7 +124,10 @@ impl Scenario {
                 budgeted.for_each(|k| power.mix[k.index()] /= total);
             }
         }
-        Params::new(spec).unwrap_or_else(|_| self.base.clone())
+        (
+            Params::new(spec).unwrap_or_else(|_| self.base.clone()),
+            rows,
+        )
     }
 
     /// The distribution of a parameter, if it is uncertain (a rivalry drawn for every domain
