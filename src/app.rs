@@ -573,7 +573,10 @@ fn write_bands(
             ));
         }
         panels.push(plot::BandPanel {
-            title: format!("{name}: {} dominates", SOURCES[b.dominant()]),
+            title: format!(
+                "{name}: {}",
+                ["run noise", "parameters", "discrepancy"][b.dominant()]
+            ),
             run: &b.run,
             parameter: &b.parameter,
             total: &b.total,

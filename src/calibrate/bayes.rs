@@ -182,8 +182,8 @@ fn summary_rows(
             vec![
                 origin.to_string(),
                 name.clone(),
-                lo[k].to_string(),
-                hi[k].to_string(),
+                ((lo[k] * 1e9).round() / 1e9).to_string(),
+                ((hi[k] * 1e9).round() / 1e9).to_string(),
                 output::fixed(abc::weighted_mean(&v, w)),
                 output::fixed(abc::weighted_sd(&v, w)),
                 output::fixed(abc::weighted_quantile(&v, w, 0.05)),

@@ -424,12 +424,16 @@ impl Ctx<'_> {
         let NumValue::Particles { file, column } = &n.value else {
             return Ok(None);
         };
-        let dir = match self.map.source_of(&file.span()).map(|s| &s.origin) {
-            Some(Origin::File(name)) => Path::new(name)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            _ => PathBuf::new(),
+        let dir = match self.map.source_of(&file.span()) {
+            Some(src) => match (&src.dir, &src.origin) {
+                (Some(d), _) => d.clone(),
+                (None, Origin::File(name)) => Path::new(name)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                (None, Origin::Set(_)) => PathBuf::new(),
+            },
+            None => PathBuf::new(),
         };
         let path = dir.join(file.get_ref());
         let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
