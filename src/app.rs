@@ -203,6 +203,9 @@ pub fn write_results(
         &tables::table_csv(&tables::outcome_rows(e, params))?,
     )?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    if let Some((name, text)) = s.reference_file() {
+        out.write(&name, text.as_bytes())?;
+    }
     let t = Instant::now();
     let meta = Meta {
         title: s.name.clone(),
@@ -633,6 +636,13 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
     let s = load(&args.scenario, &args.set)?;
     let rows = scenario::describe(&s);
     let mut buf = String::new();
+    let _ = writeln!(
+        buf,
+        "rest point (structural ties, starting instruments) solved from: {}\n\
+         every value below that differs from it acts as a policy change from {}\n",
+        s.reference_text(),
+        s.base.start
+    );
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(10).max(9);
     let _ = writeln!(
         buf,
@@ -817,11 +827,16 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     out.write("manifest.json", &serde_json::to_vec_pretty(&manifest)?)?;
+    let mut references = std::collections::BTreeMap::new();
     for s in &scenarios {
         out.write(
             &format!("{}.resolved.toml", s.name),
             s.resolved_toml.as_bytes(),
         )?;
+        references.extend(s.reference_file());
+    }
+    for (name, text) in references {
+        out.write(&name, text.as_bytes())?;
     }
     out.commit()?;
     if !e_args.quiet {

@@ -55,7 +55,8 @@ struct Setup {
 }
 
 fn setup(sa: &ScenarioArgs, ea: &EnsembleArgs) -> anyhow::Result<Setup> {
-    let scenario = app::load(&sa.scenario, &sa.set)?;
+    // A calibration fits the world: the scenario, with its overrides, is its own reference.
+    let scenario = app::load(&sa.scenario, &sa.set)?.as_own_reference();
     let mut config = CalibrationConfig::from_scenario(&scenario)?;
     if let Some(runs) = ea.runs {
         config.runs = runs;
@@ -537,6 +538,12 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     }
     out.write("fitted.resolved.toml", reloaded.resolved_toml.as_bytes())?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    for r in [reloaded.reference_file(), s.reference_file()]
+        .into_iter()
+        .flatten()
+    {
+        out.write(&r.0, r.1.as_bytes())?;
+    }
 
     let meta = Meta {
         title: fitted_name.clone(),
@@ -823,6 +830,9 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     out.write("parameters.csv", &tables::to_csv(&parameters)?)?;
     out.write("restarts.csv", &tables::to_csv(&restarts)?)?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
+    if let Some((name, text)) = s.reference_file() {
+        out.write(&name, text.as_bytes())?;
+    }
 
     let mut plots = Vec::new();
     if let Some((origin, summary)) = &last_summary {

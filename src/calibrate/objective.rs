@@ -166,7 +166,7 @@ impl Problem {
     pub fn params_at(&self, theta: &[f64]) -> Result<Params, ParamError> {
         let mut spec = self.scenario.base.spec().clone();
         for (f, v) in self.free.iter().zip(theta) {
-            f.target.set(&mut spec, *v);
+            spec.set_world(&f.target, *v);
         }
         Params::new(spec)
     }

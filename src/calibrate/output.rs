@@ -72,6 +72,10 @@ pub fn fitted_toml(f: &FittedFile<'_>) -> String {
     }
     let string = |s: &str| toml::Value::String(s.to_string()).to_string();
     out.push_str(&format!("\nextends = {}\n", string(f.extends)));
+    out.push_str(
+        "# The fitted values describe the world, not a policy change: the rest point is solved\n\
+         # with them (docs/model.md §5.1).\nreference = \"self\"\n",
+    );
     out.push_str(&format!("name = {}\n", string(f.name)));
     out.push_str(&format!("description = {}\n", string(f.description)));
     let overridden: Vec<(&str, &str)> = f

@@ -8,7 +8,7 @@
 //! Pure computation over runs of the model; knows nothing of files, plots or terminals.
 
 use super::{Plan, RunSpec, measures, member};
-use crate::model::rng::{Rng, Stream, run_seed, stream};
+use crate::model::rng::{Rng, run_seed};
 use crate::model::{Observer, YearRecord, run};
 use crate::scenario::{Dist, Scenario};
 use crate::stats::{Quantiles, SeriesKey, summarize};
@@ -146,13 +146,13 @@ pub fn decompose(
             .map(|spec| {
                 let a = series_of(&fixed, spec, &index);
                 let b = series_of(s, spec, &index);
-                let (_, rows) = s.sample_rows(&mut stream(spec.seed, Stream::Params));
+                let (_, rows) = s.sample_rows(spec.seed);
                 let mut rng = Rng::seed_from_u64(run_seed(spec.seed, 0xD15C, 0));
                 let c = b
                     .iter()
                     .zip(&chosen)
                     .map(|(series, &(_, _, set, col))| {
-                        let sd = rows[set].map_or(0.0, |r| s.particles[set].rows[r][col]);
+                        let sd = s.particles[set].rows[rows[set]][col];
                         series
                             .iter()
                             .map(|x| {

@@ -7,7 +7,7 @@ pub mod bands;
 pub mod measures;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
-use crate::model::rng::{Stream, run_seed, stream};
+use crate::model::rng::run_seed;
 use crate::model::{N_DOMAINS, Params, run};
 use crate::scenario::Scenario;
 use crate::stats::{SeriesKey, Summary};
@@ -127,10 +127,10 @@ impl Observer for Collect {
 /// The parameters of one run: the scenario's base, or a draw of its uncertain numbers from
 /// the run's own parameter stream.
 pub fn member(scenario: &Scenario, spec: &RunSpec) -> Params {
-    if scenario.uncertain.is_empty() {
+    if !scenario.has_draws() {
         scenario.base.clone()
     } else {
-        scenario.sample(&mut stream(spec.seed, Stream::Params))
+        scenario.sample(spec.seed)
     }
 }
 

@@ -228,6 +228,7 @@ pub fn serbia() -> ParamSpec {
             media_independent: vec![0.6, 0.45, 0.45, 0.4],
             framing: 1.0,
             aid_decay: 0.4,
+            help_memory: 0.6,
             sanction_backlash: 0.2,
             experience_rate: 0.1,
             credibility_pull: 0.3,
@@ -236,8 +237,9 @@ pub fn serbia() -> ParamSpec {
             respondents: 1000,
             sharpness: 10.0,
             outside: 0.63,
-            aid_sharpness: 10.0,
+            aid_sharpness: 2.0,
             aid_outside: 0.2,
+            aid_identity: 3.0,
             noise: 0.1,
             membership_threshold: 0.45,
         },
@@ -258,6 +260,7 @@ pub fn serbia() -> ParamSpec {
         events: Vec::new(),
         random_events: Vec::new(),
         rules: Vec::new(),
+        reference: None,
         powers,
     };
     // Rivalry around 2024 (docs/model.md §9, §5.1): EU–US and Russia–China complementary;

@@ -25,6 +25,6 @@ pub mod world;
 
 pub use params::*;
 pub use record::{DriverSchema, Fired, FiredKind, Observer, Recorder, Term, YearRecord};
-pub use run::{Outcome, run};
+pub use run::{EndState, Outcome, end_state, run};
 pub use target::{Op, Target};
 pub use types::*;

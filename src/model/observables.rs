@@ -3,7 +3,7 @@
 
 use super::government::{is_election, opinion_weight};
 use super::linalg::min_eigenvalue;
-use super::opinion::{framing, visible_aid};
+use super::opinion::framing;
 use super::params::AgendaTarget;
 use super::types::{Domain, N_DOMAINS};
 use super::world::World;
@@ -38,20 +38,25 @@ const TABLE: usize = 1024;
 /// parameters change.
 #[derive(Clone, Debug, Default)]
 pub struct PollTables {
-    key: (u64, u64),
+    key: (u64, u64, u64),
     friend: Vec<f64>,
     positive: Vec<f64>,
+    /// `exp(β_id (a − 1))`: the respondent's identity in "who helped most".
+    identity: Vec<f64>,
 }
 
 impl PollTables {
-    fn refresh(&mut self, sharpness: f64, noise: f64) {
-        let key = (sharpness.to_bits(), noise.to_bits());
+    fn refresh(&mut self, sharpness: f64, noise: f64, identity: f64) {
+        let key = (sharpness.to_bits(), noise.to_bits(), identity.to_bits());
         if key == self.key && !self.friend.is_empty() {
             return;
         }
         self.key = key;
         self.friend = (0..=TABLE)
             .map(|i| (sharpness * (i as f64 / TABLE as f64 - 1.0)).exp())
+            .collect();
+        self.identity = (0..=TABLE)
+            .map(|i| (identity * (i as f64 / TABLE as f64 - 1.0)).exp())
             .collect();
         self.positive = (0..=TABLE)
             .map(|i| {
@@ -75,17 +80,23 @@ fn lookup(table: &[f64], a: f64) -> f64 {
     table[i] + f * (table[i + 1] - table[i])
 }
 
-/// Leeway index per domain: the smallest eigenvalue of `Γ + R_d + μI + ω diag(1/(x+e)²)`.
-pub fn leeway(w: &World, mu: f64) -> [f64; N_DOMAINS] {
+/// Leeway index per domain: the smallest eigenvalue of `Γ + μI + ω diag(1/(x̂+e)²) + R_d`, the
+/// structural curvature of the government's utility (docs/model.md §6). It uses the regular
+/// weight of opinion `μ`, not the election-year weight, and reads the option value's curvature
+/// at the rest point `x̂` the structural ties were solved at, not at the current closeness
+/// (where it grows without bound as a tie approaches zero): the index measures the system
+/// (rivalry against the costs of moving), not the calendar or the position.
+pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
     let n = w.p.powers.len();
     let g = &w.p.government;
+    let mu = g.opinion_weight;
     let mut out = [0.0; N_DOMAINS];
     let mut m = vec![0.0; n * n];
     for (d, slot) in out.iter_mut().enumerate() {
         for p in 0..n {
             for q in 0..n {
                 m[p * n + q] = if p == q {
-                    let xe = w.x[p][d] + g.option_offset;
+                    let xe = w.x_rest[p][d] + g.option_offset;
                     g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
                 } else {
                     w.p.rivalry_of(p, q, d)
@@ -160,9 +171,10 @@ pub fn observe(w: &mut World) {
     let year = w.year;
     let cred = w.p.credibility;
     let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
-    let lw = leeway(w, mu);
+    let lw = leeway(w);
     let polls = w.p.polls.clone();
-    w.poll_tables.refresh(polls.sharpness, polls.noise);
+    w.poll_tables
+        .refresh(polls.sharpness, polls.noise, polls.aid_identity);
     let tables = &w.poll_tables;
     let cit = &w.citizens;
 
@@ -170,16 +182,44 @@ pub fn observe(w: &mut World) {
     let mut friend = vec![0.0; n + 1];
     let mut positive = vec![0.0; n];
     let mut member = 0.0;
-    let mut pro = 0usize;
     let mut weights = vec![0.0; n + 1];
     let member_power = w.p.accession_power.unwrap_or(w.p.alignment.with);
     let respondents = polls.respondents;
     let outside = (polls.sharpness * (polls.outside - 1.0)).exp();
+    // "Who helped most": remembered visible help, framed by the respondent's channel, and
+    // coloured by the respondent's own affinity (docs/model.md §6).
+    // A contest of perceived help: each power's weight is its framed remembered help to the
+    // power `r` (shares depend on ratios of help, not on its absolute level, so a growing
+    // donor does not take every answer), "nobody" competes with the help level `h0`.
+    let contest = |h: f64| {
+        if h > 0.0 {
+            (polls.aid_sharpness * h.ln()).exp()
+        } else {
+            0.0
+        }
+    };
+    let aid_weight: Vec<[f64; 2]> = (0..n)
+        .map(|q| {
+            let f = framing(w, q);
+            [0, 1].map(|c| contest(w.help[q] * f[c]))
+        })
+        .collect();
+    let aid_nobody = contest(polls.aid_outside) * (-0.5 * polls.aid_identity).exp();
+    let mut helped = vec![0.0; n + 1];
+    let mut aid_w = vec![0.0; n];
     for _ in 0..respondents {
         let i = w.rng.polls.random_range(0..cit.n);
-        if i < cit.n_pro {
-            pro += 1;
+        let channel = usize::from(i >= cit.n_pro);
+        let mut aid_total = aid_nobody;
+        for q in 0..n {
+            let a = cit.a[q * cit.n + i];
+            aid_w[q] = aid_weight[q][channel] * lookup(&tables.identity, a);
+            aid_total += aid_w[q];
         }
+        for q in 0..n {
+            helped[q] += aid_w[q] / aid_total;
+        }
+        helped[n] += aid_nobody / aid_total;
         let mut total = outside;
         weights[n] = outside;
         for q in 0..n {
@@ -207,21 +247,8 @@ pub fn observe(w: &mut World) {
     let r = respondents as f64;
     friend.iter_mut().for_each(|v| *v /= r);
     positive.iter_mut().for_each(|v| *v /= r);
+    helped.iter_mut().for_each(|v| *v /= r);
     member /= r;
-
-    // "Who helped most": perceived aid is visibility times framing, by channel.
-    let pro_share = pro as f64 / r;
-    let mut helped = vec![0.0; n + 1];
-    for (c, share) in [(0usize, pro_share), (1usize, 1.0 - pro_share)] {
-        let mut wts: Vec<f64> = (0..n)
-            .map(|q| (polls.aid_sharpness * visible_aid(w, q) * framing(w, q)[c]).exp())
-            .collect();
-        wts.push((polls.aid_sharpness * polls.aid_outside).exp());
-        let total: f64 = wts.iter().sum();
-        for (h, wt) in helped.iter_mut().zip(&wts) {
-            *h += share * wt / total;
-        }
-    }
 
     let alignment = alignment(w);
     let hedging = hedging(w);

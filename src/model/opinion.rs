@@ -1,5 +1,6 @@
 //! Media images and the yearly update of public opinion (docs/model.md §5.4). Phase 6.
 
+use super::params::ParamSpec;
 use super::types::{Domain, Kind, N_KINDS};
 use super::world::World;
 
@@ -7,6 +8,20 @@ use super::world::World;
 pub fn visible_aid(w: &World, q: usize) -> f64 {
     (0..N_KINDS)
         .map(|k| w.p.kinds[k].visibility * w.z[q][k])
+        .sum()
+}
+
+/// Visible help in force this year from power `q`: `Σ_k V_k ln(1 + I[q][k] / I0_k)` over the
+/// budgeted kinds (what is given: grants, loans and investment, health aid, arms, technology),
+/// with the same diminishing returns as the government's valuation (docs/model.md §6).
+pub fn help_flow(p: &ParamSpec, inst: &[f64; N_KINDS]) -> f64 {
+    Kind::ALL
+        .iter()
+        .filter(|k| k.is_budgeted())
+        .map(|k| {
+            let kp = &p.kinds[k.index()];
+            kp.visibility * (inst[k.index()] / kp.scale).ln_1p()
+        })
         .sum()
 }
 

@@ -9,6 +9,7 @@ use super::target::{Op, Target};
 use super::types::{Domain, Kind, N_DOMAINS, N_KINDS, PowerId};
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
 
 /// A great power courting the focal state.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,6 +163,9 @@ pub struct PopulationParams {
     pub framing: f64,
     /// Yearly persistence `d_z` of the aid signal.
     pub aid_decay: f64,
+    /// Yearly share `m_h` of the remembered help that survives into the next year
+    /// ("who helped most" reads accumulated visible help, docs/model.md §6).
+    pub help_memory: f64,
     /// Media backlash `β_s` against a power that sanctions the state.
     pub sanction_backlash: f64,
     /// Yearly chance of meeting visible aid per unit of visible signal.
@@ -180,10 +184,13 @@ pub struct PollParams {
     pub sharpness: f64,
     /// Utility `u0` of answering "none".
     pub outside: f64,
-    /// Sharpness of the "who helped most" choice.
+    /// Exponent `r` of the "who helped most" contest: shares go as (framed help)^r.
     pub aid_sharpness: f64,
-    /// Utility of answering "nobody" to "who helped most".
+    /// Help level `h0` of the answer "nobody" in "who helped most".
     pub aid_outside: f64,
+    /// Weight `β_id` of the respondent's own affinity in "who helped most": perceived help is
+    /// coloured by whom the respondent favours (docs/model.md §6).
+    pub aid_identity: f64,
     /// Noise of the "positive influence" read-out.
     pub noise: f64,
     /// Affinity to the membership power above which a respondent votes for membership.
@@ -318,6 +325,29 @@ pub struct ParamSpec {
     pub random_events: Vec<RandomEvent>,
     /// Scenario rules.
     pub rules: Vec<Rule>,
+    /// The world as it is at the start (docs/model.md §5.1, "Reference"): the parameters the
+    /// starting state is solved from (structural ties, rest forces, the powers' first-year
+    /// response factors, the instrument levels in force, the credibility the media measure
+    /// changes from, the state before the first year). Whatever differs between it and this
+    /// spec acts as a policy change from the first year. `None`: this spec is its own
+    /// reference. It has the same powers, in the same order, and no reference of its own.
+    pub reference: Option<Arc<ParamSpec>>,
+}
+
+impl ParamSpec {
+    /// The parameters the starting state is solved from: the reference, or this spec.
+    pub fn reference_or_self(&self) -> &ParamSpec {
+        self.reference.as_deref().unwrap_or(self)
+    }
+
+    /// Sets a parameter that describes the world rather than a policy (a calibrated value):
+    /// in this spec and in its reference alike, so that it does not act as a change.
+    pub fn set_world(&mut self, target: &Target, value: f64) {
+        target.set(self, value);
+        if let Some(r) = self.reference.as_mut() {
+            target.set(Arc::make_mut(r), value);
+        }
+    }
 }
 
 /// Why a `ParamSpec` was refused.
@@ -425,7 +455,39 @@ pub fn range_text(lo: f64, hi: f64) -> String {
     }
 }
 
+fn check_reference(s: &ParamSpec) -> Result<(), ParamError> {
+    let Some(r) = &s.reference else {
+        return Ok(());
+    };
+    if r.reference.is_some() {
+        return Err(err(
+            "reference",
+            "a reference cannot have a reference of its own",
+        ));
+    }
+    let ids = |p: &ParamSpec| p.powers.iter().map(|q| q.id.clone()).collect::<Vec<_>>();
+    if ids(r) != ids(s) {
+        return Err(err(
+            "reference",
+            format!(
+                "the reference declares the powers [{}] but the scenario [{}]: they must be the \
+                 same, in the same order; write reference = \"self\" to solve the rest point \
+                 from the scenario itself",
+                ids(r).join(", "),
+                ids(s).join(", ")
+            ),
+        ));
+    }
+    Params::new((**r).clone())
+        .map(|_| ())
+        .map_err(|e| ParamError {
+            path: format!("reference: {}", e.path),
+            message: e.message,
+        })
+}
+
 fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
+    check_reference(s)?;
     let n = s.powers.len();
     if !(2..=8).contains(&n) {
         return Err(err(

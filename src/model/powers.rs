@@ -76,6 +76,9 @@ pub fn set_instruments(w: &mut World) {
             let rise = (next[i] - prev[i]).max(0.0);
             w.z[q][i] = decay * w.z[q][i] + (rise / w.p.kinds[i].scale).ln_1p();
         }
+        // Remembered help: an exponentially weighted memory of the visible help in force.
+        let m = w.p.population.help_memory;
+        w.help[q] = m * w.help[q] + (1.0 - m) * super::opinion::help_flow(&w.p, &next);
         w.inst[q] = next;
     }
 }

@@ -46,3 +46,38 @@ pub fn run(params: &Params, seed: u64, observer: &mut impl Observer) -> Outcome 
         camp,
     }
 }
+
+/// Where a run stands at the end of a year: what a later scenario can start from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndState {
+    /// The last year simulated.
+    pub year: i32,
+    /// Closeness per power and domain.
+    pub closeness: Vec<[f64; super::types::N_DOMAINS]>,
+    /// Mean identity anchor per power.
+    pub anchor_mean: Vec<f64>,
+    /// Mean affinity per power.
+    pub affinity: Vec<f64>,
+}
+
+/// Runs the model from `params.start` to the end of `last_year` (at most `params.end`) and
+/// returns the state reached: how a forward scenario starts from history (docs/model.md §7).
+pub fn end_state(params: &Params, seed: u64, last_year: i32) -> EndState {
+    let mut w = World::new(params, seed);
+    let last = last_year.min(params.end);
+    for year in params.start..=last {
+        w.year = year;
+        step(&mut w);
+    }
+    let n = params.n_powers();
+    let c = &w.citizens;
+    let anchor_mean = (0..n)
+        .map(|q| c.a0[q * c.n..(q + 1) * c.n].iter().sum::<f64>() / c.n.max(1) as f64)
+        .collect();
+    EndState {
+        year: last,
+        closeness: w.x.clone(),
+        anchor_mean,
+        affinity: w.affinity.clone(),
+    }
+}

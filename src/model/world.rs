@@ -66,6 +66,8 @@ pub struct World {
     pub delivered: Vec<[f64; N_KINDS]>,
     /// Aid signal `z[p][k]`.
     pub z: Vec<[f64; N_KINDS]>,
+    /// Remembered visible help `H_p` ("who helped most", docs/model.md §6).
+    pub help: Vec<f64>,
     /// Threats.
     pub threats: Vec<ThreatState>,
     /// Belief `π̂` in each threat's resolve.
@@ -74,6 +76,9 @@ pub struct World {
     pub citizens: Citizens,
     /// Structural ties `u[p][d]` (docs/model.md §5.1).
     pub ties: Vec<[f64; N_DOMAINS]>,
+    /// The closeness the ties were solved at (the reference's starting closeness): where the
+    /// leeway index reads the curvature of the option value (docs/model.md §6).
+    pub x_rest: Vec<[f64; N_DOMAINS]>,
     /// Membership credibility in the first year (the media respond to changes from it).
     pub credibility0: f64,
     /// Force of each driver term at the starting rest point, `[power][domain][term]`.
@@ -104,16 +109,28 @@ pub struct World {
 
 impl World {
     /// The state before the first year.
+    ///
+    /// The starting state is solved from the reference (`ParamSpec::reference`, docs/model.md
+    /// §5.1): the instrument levels in force, the remembered help, the powers' first-year
+    /// response factors, the structural ties and rest forces, the credibility the media measure
+    /// changes from, and the condition variables before the first year. The state itself
+    /// (closeness, population) is the scenario's own. Whatever else the scenario changes then
+    /// acts from the first year, exactly as an event in the first year would.
     pub fn new(params: &Params, seed: u64) -> World {
         let p = params.spec().clone();
         let n = p.powers.len();
         let h = p.threats.len();
         let mut init = stream(seed, Stream::Init);
+        let init_reference = init.clone();
         let citizens = Citizens::new(&p, &mut init);
-        let affinity = (0..n)
-            .map(|q| citizens.affinity(q).iter().sum::<f64>() / citizens.n.max(1) as f64)
+        let affinity = mean_affinity(&citizens, n);
+        let r = p.reference_or_self();
+        let inst: Vec<_> = (0..n).map(|q| base_levels(r, q, 1.0)).collect();
+        let help = inst
+            .iter()
+            .map(|i| super::opinion::help_flow(r, i))
             .collect();
-        let inst: Vec<_> = (0..n).map(|q| base_levels(&p, q, 1.0)).collect();
+        let credibility0 = r.credibility;
         let schema = DriverSchema::new(n, h);
         let layout = VarLayout::of(&p);
         let rec = YearRecord::new(n, h, schema.len());
@@ -125,6 +142,7 @@ impl World {
             inst,
             delivered: vec![[0.0; N_KINDS]; n],
             z: vec![[0.0; N_KINDS]; n],
+            help,
             threats: vec![
                 ThreatState {
                     stage: Stage::Dormant,
@@ -135,8 +153,9 @@ impl World {
             belief: p.threats.iter().map(|t| t.belief).collect(),
             citizens,
             ties: vec![[0.0; N_DOMAINS]; n],
+            x_rest: Vec::new(),
             rest_forces: vec![0.0; n * N_DOMAINS * schema.len()],
-            credibility0: p.credibility,
+            credibility0,
             factor0: vec![1.0; n],
             affinity,
             ramps: Vec::new(),
@@ -156,13 +175,44 @@ impl World {
             poll_tables: Default::default(),
             p,
         };
-        world.factor0 = (0..n)
-            .map(|q| super::powers::response_factor(&world, q))
-            .collect();
-        super::government::solve_ties(&mut world);
-        world.refresh_vars_from_state();
-        world.initial_observations();
+        match world.p.reference.clone() {
+            None => {
+                world.solve_start();
+                world.refresh_vars_from_state();
+                world.initial_observations();
+            }
+            Some(reference) => {
+                // The world as it is: the reference's parameters, its starting closeness and
+                // its public (the same draws, from the reference's population parameters).
+                let mut r = (*reference).clone();
+                r.threats.clone_from(&world.p.threats);
+                let ref_affinity = if same_population(&r, &world.p) {
+                    world.affinity.clone()
+                } else {
+                    mean_affinity(&Citizens::new(&r, &mut init_reference.clone()), n)
+                };
+                let own_x = std::mem::replace(&mut world.x, r.government.initial_closeness.clone());
+                let own_affinity = std::mem::replace(&mut world.affinity, ref_affinity);
+                let own_p = std::mem::replace(&mut world.p, r);
+                world.solve_start();
+                world.x = own_x;
+                world.affinity = own_affinity;
+                world.refresh_vars_from_state();
+                world.initial_observations();
+                world.p = own_p;
+            }
+        }
         world
+    }
+
+    /// First-year response factors, structural ties and rest forces, from the parameters,
+    /// closeness and affinity in place.
+    fn solve_start(&mut self) {
+        self.x_rest.clone_from(&self.x);
+        self.factor0 = (0..self.p.powers.len())
+            .map(|q| super::powers::response_factor(self, q))
+            .collect();
+        super::government::solve_ties(self);
     }
 
     /// Aggregate closeness of power `q` (domain-weighted).
@@ -206,8 +256,7 @@ impl World {
     /// them is false).
     fn initial_observations(&mut self) {
         let l = self.layout;
-        let mu = super::government::opinion_weight(self);
-        let lw = super::observables::leeway(self, mu);
+        let lw = super::observables::leeway(self);
         self.vars[l.leeway()] = lw.iter().copied().fold(f64::INFINITY, f64::min);
         self.vars[l.alignment()] = super::observables::alignment(self);
         self.vars[l.hedging()] = super::observables::hedging(self);
@@ -236,6 +285,26 @@ impl World {
             self.vars[l.poll(q)] = r.poll_friend[q];
         }
     }
+}
+
+/// Mean affinity per power of a population.
+fn mean_affinity(citizens: &Citizens, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|q| citizens.affinity(q).iter().sum::<f64>() / citizens.n.max(1) as f64)
+        .collect()
+}
+
+/// Whether two specs draw the same initial population.
+fn same_population(a: &ParamSpec, b: &ParamSpec) -> bool {
+    let (x, y) = (&a.population, &b.population);
+    x.citizens == y.citizens
+        && x.anchor_mean == y.anchor_mean
+        && x.anchor_sd.to_bits() == y.anchor_sd.to_bits()
+        && x.susceptibility.to_bits() == y.susceptibility.to_bits()
+        && x.susceptibility_concentration.to_bits() == y.susceptibility_concentration.to_bits()
+        && x.confidence.to_bits() == y.confidence.to_bits()
+        && x.confidence_spread.to_bits() == y.confidence_spread.to_bits()
+        && x.pro_government_share.to_bits() == y.pro_government_share.to_bits()
 }
 
 /// Target level of each instrument of power `q` when its response factor is `factor`

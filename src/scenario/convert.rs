@@ -8,11 +8,12 @@
 
 use super::error::{ErrorKind, Origin, ScenarioError, SourceMap, suggest};
 use super::file::{DomainsToml, EffectsToml, Named, ScenarioToml};
-use super::layers::{DEFAULT_POWER_IDS, join_path, key_text};
+use super::layers::{Assembled, DEFAULT_POWER_IDS, PathKey, join_path, key_text};
 use super::number::{NumSpec, NumValue, Provenance, fmt_f64, parse_int, parse_number};
 use super::particles::ParticleSet;
 use super::raw::{Raw, RawValue};
 use super::resolved::{Doc, inline, string};
+use super::start::{HistoryStart, MAX_HISTORY_RUNS, from_history};
 use super::{Dist, Uncertain};
 use crate::model::defaults::{neutral_power, serbia};
 use crate::model::expr::Expr;
@@ -62,6 +63,8 @@ struct Ctx<'m> {
     doc: Doc,
     /// Particle files read, each once.
     particles: Vec<Arc<ParticleSet>>,
+    /// The starting state from `[start] history`: used where the file gives no value.
+    history: Option<HistoryStart>,
 }
 
 type Res<T> = Result<T, ScenarioError>;
@@ -76,7 +79,14 @@ type OpField<'a> = (&'static str, Option<&'a Named<Raw>>, fn(f64) -> Op);
 type EffectTexts = Vec<(&'static str, String)>;
 
 /// Converts a deserialized scenario. `default_name` is used when it has no `name`.
-pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) -> Res<Converted> {
+/// `reference`: the file name of the separate reference the rest point is solved from, written
+/// beside the resolved file (`None`: `reference = "self"`).
+pub(crate) fn convert(
+    assembled: &Assembled,
+    default_name: &str,
+    reference: Option<&str>,
+) -> Res<Converted> {
+    let (map, file) = (&assembled.map, &assembled.file);
     let name = file
         .name
         .as_ref()
@@ -100,6 +110,7 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
         provenance: BTreeMap::new(),
         doc: Doc::default(),
         particles: Vec::new(),
+        history: None,
     };
     cx.doc.put(&[], "name", string(&name));
     cx.doc.put(&[], "description", string(&description));
@@ -111,7 +122,10 @@ pub(crate) fn convert(map: &SourceMap, file: &ScenarioToml, default_name: &str) 
             ids.iter().map(|i| string(i)).collect::<Vec<_>>().join(", ")
         ),
     );
+    cx.doc
+        .put(&[], "reference", string(reference.unwrap_or("self")));
     cx.years(file)?;
+    cx.start(file, assembled.history.as_ref(), &ids)?;
     let (runs, seed) = cx.ensemble(file)?;
     cx.state(file)?;
     cx.powers(file)?;
@@ -333,6 +347,9 @@ impl Ctx<'_> {
     /// A model parameter: applies the value to the spec, records it, returns its TOML text.
     fn param(&mut self, raw: Option<&Raw>, target: Target, key: &str) -> Res<String> {
         let Some(raw) = raw else {
+            if let Some(text) = self.history_value(target) {
+                return Ok(text);
+            }
             return Ok(match target {
                 Target::Grace(_) => format!("{}", target.get(&self.spec)),
                 _ => fmt_f64(target.get(&self.spec)),
@@ -499,6 +516,58 @@ impl Ctx<'_> {
         );
         n.value = NumValue::Dist(dist);
         Ok(Some(text))
+    }
+
+    /// A starting value from `[start] history` for a parameter the file does not give: set to
+    /// the history's mean, drawn per run from a normal with the history's spread, with the
+    /// history as its source. Its TOML text, or `None` when the history does not give it.
+    fn history_value(&mut self, target: Target) -> Option<String> {
+        let h = self.history.as_ref()?;
+        let v = h.values.iter().find(|v| v.target == target)?.clone();
+        let provenance = Provenance {
+            source: Some(h.source.clone()),
+            confidence: Some(super::Confidence::C),
+        };
+        target.set(&mut self.spec, v.mean);
+        let path = target.path(&self.spec);
+        self.provenance.insert(path.clone(), provenance.clone());
+        let extra = format!(
+            ", source = {}, confidence = \"C\"",
+            toml::Value::String(h.source.clone())
+        );
+        if v.sd > 0.0 {
+            let dist = Dist::Normal {
+                mean: v.mean,
+                sd: v.sd,
+            };
+            self.uncertain.push(Uncertain { target, path, dist });
+            Some(dist.toml_text(&extra))
+        } else {
+            Some(format!("{{ value = {}{extra} }}", fmt_f64(v.mean)))
+        }
+    }
+
+    /// `[start] history`: runs the history and keeps the state it reaches for `param`.
+    fn start(&mut self, file: &ScenarioToml, key: Option<&PathKey>, ids: &[String]) -> Res<()> {
+        let (Some(start), Some(key)) = (file.start.as_ref(), key) else {
+            return Ok(());
+        };
+        let runs = match start.runs.as_ref() {
+            Some(raw) => {
+                Some(self.int(Some(raw), "start.runs", (1, MAX_HISTORY_RUNS as i64), 0)? as usize)
+            }
+            None => None,
+        };
+        let h = from_history(&key.path, ids, self.spec.start, runs).map_err(|message| {
+            self.map.error(
+                ErrorKind::Invalid,
+                Some(key.span.clone()),
+                Some("start.history"),
+                message,
+            )
+        })?;
+        self.history = Some(h);
+        Ok(())
     }
 
     /// A plain number (no distribution) within `[lo, hi]`.
@@ -1213,7 +1282,7 @@ impl Ctx<'_> {
             let text = self.per_power(raw, &format!("population.{f}"), target)?;
             self.doc.put(&s, f, text);
         }
-        let scalars: [(&str, Option<&Raw>, Target); 14] = [
+        let scalars: [(&str, Option<&Raw>, Target); 15] = [
             (
                 "anchor_sd",
                 pop.and_then(|p| p.anchor_sd.as_ref()),
@@ -1270,6 +1339,11 @@ impl Ctx<'_> {
                 Target::AidDecay,
             ),
             (
+                "help_memory",
+                pop.and_then(|p| p.help_memory.as_ref()),
+                Target::HelpMemory,
+            ),
+            (
                 "sanction_backlash",
                 pop.and_then(|p| p.sanction_backlash.as_ref()),
                 Target::SanctionBacklash,
@@ -1304,7 +1378,7 @@ impl Ctx<'_> {
         // Checked to lie in 1..=1_000_000.
         self.spec.polls.respondents = respondents as usize;
         self.doc.put(&s, "respondents", respondents.to_string());
-        let scalars: [(&str, Option<&Raw>, Target); 6] = [
+        let scalars: [(&str, Option<&Raw>, Target); 7] = [
             (
                 "sharpness",
                 polls.and_then(|p| p.sharpness.as_ref()),
@@ -1324,6 +1398,11 @@ impl Ctx<'_> {
                 "aid_outside",
                 polls.and_then(|p| p.aid_outside.as_ref()),
                 Target::AidOutside,
+            ),
+            (
+                "aid_identity",
+                polls.and_then(|p| p.aid_identity.as_ref()),
+                Target::AidIdentity,
             ),
             (
                 "noise",

@@ -26,6 +26,24 @@ use toml::Spanned;
 /// Entries of a table keyed by a name the file chooses (power id, threat id, event name).
 pub(crate) type Named<T> = BTreeMap<Spanned<String>, T>;
 
+/// `[start]`: start from the state a historical scenario reaches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StartToml {
+    /// A scenario file (relative to this one) that covers the years before this one starts.
+    /// Its ensemble is run to the end of the year before `[years] start`; the mean and spread
+    /// over its runs of closeness (per power and domain) and of the identity anchors (per
+    /// power) become this scenario's starting state, as normal distributions. Values this
+    /// scenario writes itself in `[state.initial_closeness]` or `[population] anchor_mean`
+    /// take precedence.
+    // Resolved by `layers.rs` against the folder of the file that declares it.
+    #[allow(dead_code)]
+    pub history: Spanned<String>,
+    /// Runs of the history's ensemble to average (default: its own `[ensemble] runs`, at most
+    /// 10,000).
+    pub runs: Option<Raw>,
+}
+
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +57,17 @@ pub(crate) struct ScenarioToml {
     // Followed by `layers.rs` before deserializing (and removed there); declared for the docs.
     #[allow(dead_code)]
     pub extends: Option<Spanned<String>>,
+    /// Where the rest point is solved from: the world as it is at the start, against which
+    /// every number of this scenario that differs acts as a policy change from the first year
+    /// (docs/model.md §5.1). `"self"`, or a scenario file relative to this one. Default: the
+    /// first file of the `extends` chain (this file when it extends nothing). `--set`
+    /// overrides are never part of the reference. A reference's own `reference` is not
+    /// followed.
+    // Resolved by `layers.rs` against the folder of the file that declares it.
+    #[allow(dead_code)]
+    pub reference: Option<Spanned<String>>,
+    /// Where the starting state comes from.
+    pub start: Option<StartToml>,
     /// Which powers take part, in order (2 to 8 ids of letters, digits or `_`). Default
     /// `["EU", "US", "RU", "CN"]`. These four start from the Serbia defaults; any other id
     /// starts from neutral defaults (no budget, closeness 0.3, rivalry 0).
@@ -304,6 +333,9 @@ pub(crate) struct PopulationToml {
     pub framing: Option<Raw>,
     /// Yearly persistence `d_z` of the aid signal.
     pub aid_decay: Option<Raw>,
+    /// Yearly share of the remembered visible help that survives into the next year, 0 to
+    /// 0.99 ("who helped most" reads the accumulated help). Default 0.6.
+    pub help_memory: Option<Raw>,
     /// Media backlash against a power that sanctions the state.
     pub sanction_backlash: Option<Raw>,
     /// Yearly chance of meeting visible aid per unit of signal.
@@ -322,10 +354,14 @@ pub(crate) struct PollsToml {
     pub sharpness: Option<Raw>,
     /// Utility `u0` of answering "none".
     pub outside: Option<Raw>,
-    /// Sharpness of the "who helped most" choice.
+    /// Exponent of the "who helped most" contest: answer shares go as (framed remembered
+    /// help)^r (0 to 100; default 2).
     pub aid_sharpness: Option<Raw>,
-    /// Utility of answering "nobody".
+    /// Remembered help level that the answer "nobody" competes with (0.0001 to 10; default 0.2).
     pub aid_outside: Option<Raw>,
+    /// Weight of the respondent's own affinity in "who helped most" (0 to 50; default 3):
+    /// perceived help is coloured by whom the respondent favours.
+    pub aid_identity: Option<Raw>,
     /// Noise of the "positive influence" read-out.
     pub noise: Option<Raw>,
     /// Affinity above which a respondent supports membership.

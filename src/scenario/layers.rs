@@ -34,6 +34,28 @@ pub(crate) struct Root<'a> {
 pub(crate) struct Assembled {
     pub map: SourceMap,
     pub file: ScenarioToml,
+    /// The `reference` key in force (the last layer that gives one wins), resolved against
+    /// the folder of the file that gave it.
+    pub reference: Option<PathKey>,
+    /// `[start] history` in force, resolved the same way.
+    pub history: Option<PathKey>,
+    /// The first file of the `extends` chain (the file itself when it extends nothing).
+    pub root_file: PathBuf,
+    /// Files in the chain.
+    pub chain_len: usize,
+    /// Whether `--set` overrides were given.
+    pub has_sets: bool,
+}
+
+/// A string key naming a file (or `self`), with where it was written.
+#[derive(Clone, Debug)]
+pub(crate) struct PathKey {
+    /// The value as written.
+    pub written: String,
+    /// The value resolved against the folder of the file that gave it.
+    pub path: PathBuf,
+    /// Its span in the source map.
+    pub span: Range<usize>,
 }
 
 /// The power ids used when a scenario does not declare `power_ids`.
@@ -45,6 +67,12 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     let mut current = map.add(Origin::File(root.name.clone()), root.text);
     map.set_dir(current, root.dir.clone());
     let mut files = vec![current];
+    let mut dirs = vec![root.dir.clone()];
+    let mut root_file = root.dir.join(
+        Path::new(&root.name)
+            .file_name()
+            .map_or_else(|| root.name.clone().into(), PathBuf::from),
+    );
     let mut chain: Vec<(String, Option<PathBuf>)> = vec![(root.name.clone(), root.canonical)];
     let mut dir = root.dir;
     while let Some((rel, span)) = find_extends(&map, current)? {
@@ -83,6 +111,8 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
         current = map.add(Origin::File(shown.clone()), text);
         map.set_dir(current, dir.clone());
         files.push(current);
+        dirs.push(dir.clone());
+        root_file = path.clone();
         chain.push((shown, Some(canonical)));
     }
     let mut sets = Vec::new();
@@ -92,16 +122,59 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
 
     // Parents first, then the file, then the overrides in the order given.
     let mut merged = DeTable::new();
-    for &i in files.iter().rev().chain(sets.iter()) {
+    let mut reference = None;
+    let mut history = None;
+    let here = PathBuf::from(".");
+    let layer_dirs = dirs.iter().rev().chain(std::iter::repeat(&here));
+    for (&i, layer_dir) in files.iter().rev().chain(sets.iter()).zip(layer_dirs) {
         let mut layer = parse(&map, i)?;
         layer.remove("extends");
+        if let Some(k) = path_key(&layer, &["reference"], layer_dir) {
+            reference = Some(k);
+        }
+        if let Some(k) = path_key(&layer, &["start", "history"], layer_dir) {
+            history = Some(k);
+        }
         let ids = power_ids(&layer).or_else(|| power_ids(&merged));
         merge(&mut merged, layer, &mut Vec::new(), ids.as_deref());
     }
     let index = merged.clone();
     let de = toml::de::Deserializer::from(Spanned::new(0..0, merged));
     let file = ScenarioToml::deserialize(de).map_err(|e| serde_error(&map, &index, &e))?;
-    Ok(Assembled { map, file })
+    Ok(Assembled {
+        map,
+        file,
+        reference,
+        history,
+        root_file,
+        chain_len: files.len(),
+        has_sets: !sets.is_empty(),
+    })
+}
+
+/// A string at `path` in a layer, resolved against `dir` (`self` is kept as it is). Other
+/// types are left to deserialization, which reports them with their place.
+fn path_key(layer: &DeTable<'_>, path: &[&str], dir: &Path) -> Option<PathKey> {
+    let (last, tables) = path.split_last()?;
+    let mut table = layer;
+    for key in tables {
+        match table.get(*key)?.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    let value = table.get(*last)?;
+    let written = value.get_ref().as_str()?.to_string();
+    let path = if written == "self" {
+        PathBuf::from("self")
+    } else {
+        dir.join(&written)
+    };
+    Some(PathKey {
+        written,
+        path,
+        span: value.span(),
+    })
 }
 
 /// An I/O error as text, without the "(os error 2)" suffix.

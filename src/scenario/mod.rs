@@ -17,13 +17,15 @@ mod number;
 mod particles;
 mod raw;
 mod resolved;
+mod start;
 
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
 pub use number::{Confidence, Dist, Provenance};
 pub use particles::ParticleSet;
 
-use crate::model::{Kind, Params, Target};
+use crate::model::rng::{Stream, run_seed, stream};
+use crate::model::{Kind, ParamSpec, Params, Target};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +58,36 @@ pub struct Scenario {
     pub calibration: Option<toml::Table>,
     /// Weighted samples that `Dist::Particles` numbers draw from (by index).
     pub particles: Vec<Arc<ParticleSet>>,
+    /// The reference the rest point is solved from, when it is not the scenario itself
+    /// (`base.reference` holds its parameters).
+    pub reference: Option<Box<Reference>>,
+}
+
+/// The world as it is at the start, which a scenario's changes act against (docs/model.md §5.1).
+#[derive(Clone, Debug)]
+pub struct Reference {
+    /// What it is, for `describe` and the manifest: "scenarios/baseline.toml (the first file of
+    /// the extends chain)".
+    pub from: String,
+    /// Its uncertain numbers. Those the scenario shares (same parameter, same distribution)
+    /// take the scenario's draw; the others are drawn after the scenario's.
+    pub uncertain: Vec<Uncertain>,
+    /// Its fully resolved TOML (written beside the scenario's, see `file_name`).
+    pub resolved_toml: String,
+    /// The particle files its numbers draw from (a file the scenario also draws from gives
+    /// both the same row in a run).
+    pub particles: Vec<Arc<ParticleSet>>,
+}
+
+impl Reference {
+    /// File name of the resolved reference beside a resolved scenario: named by its content,
+    /// so scenarios that share a reference share the file.
+    pub fn file_name(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let hash = Sha256::digest(self.resolved_toml.as_bytes());
+        let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+        format!("reference-{hex}.resolved.toml")
+    }
 }
 
 /// A parameter drawn anew for each run.
@@ -78,56 +110,78 @@ impl Scenario {
     /// sum when one of them is uncertain, and a power's money shares (`mix`) are scaled down to
     /// sum to 1 when one of them is uncertain and they sum above 1. Should the result still be
     /// refused (it cannot with the current checks), the base parameters are returned.
-    pub fn sample(&self, rng: &mut impl rand::Rng) -> Params {
-        self.sample_rows(rng).0
+    ///
+    /// Every number draws from a stream of its own, keyed on the run's seed and the number's
+    /// path, so a draw does not depend on which other numbers are uncertain. The reference (if
+    /// any) is drawn the same way: a number uncertain in both with the same distribution takes
+    /// the same value in both (an uncertainty about the world, not a change), and a scenario
+    /// that fixes a number its reference leaves uncertain changes nothing else of the draws.
+    /// Numbers of a particle file (`Dist::Particles`) take their values from one row of it per
+    /// run, drawn by weight from the file's own stream, so they keep the sample's joint
+    /// structure.
+    pub fn sample(&self, seed: u64) -> Params {
+        self.sample_rows(seed).0
     }
 
-    /// `sample`, also returning the row drawn from each particle set (`None` for a set no
-    /// parameter drew from).
-    pub fn sample_rows(&self, rng: &mut impl rand::Rng) -> (Params, Vec<Option<usize>>) {
-        let mut rows: Vec<Option<usize>> = vec![None; self.particles.len()];
-        if self.uncertain.is_empty() {
+    /// `sample`, also returning the row drawn from each particle set.
+    pub fn sample_rows(&self, seed: u64) -> (Params, Vec<usize>) {
+        let rows = particle_rows(&self.particles, seed);
+        if !self.has_draws() {
             return (self.base.clone(), rows);
         }
         let mut spec = self.base.spec().clone();
-        let mut weights_drawn = false;
-        let mut mix_drawn = vec![false; spec.powers.len()];
-        // One row of each particle set per run, drawn when its first parameter comes up.
-        for u in &self.uncertain {
-            let value = match u.dist {
-                Dist::Particles { set, column, .. } => {
-                    let ps = &self.particles[set];
-                    let row =
-                        *rows[set].get_or_insert_with(|| ps.pick(rand::RngExt::random::<f64>(rng)));
-                    ps.rows[row][column]
-                }
-                d => d.sample(rng),
-            };
-            u.target.set_clamped(&mut spec, value);
-            match u.target {
-                Target::DomainWeight(_) => weights_drawn = true,
-                Target::Mix(p, k) if k.is_budgeted() => mix_drawn[p] = true,
-                _ => {}
-            }
+        let mut reference = spec.reference.take().map(|r| (*r).clone());
+        draw_into(&mut spec, &self.uncertain, seed, &self.particles, &rows);
+        if let (Some(r), Some(from)) = (reference.as_mut(), self.reference.as_ref()) {
+            let theirs = particle_rows(&from.particles, seed);
+            draw_into(r, &from.uncertain, seed, &from.particles, &theirs);
         }
-        if weights_drawn {
-            let weights = &mut spec.government.domain_weights;
-            let total: f64 = weights.iter().sum();
-            if total > 0.0 {
-                weights.iter_mut().for_each(|w| *w /= total);
-            }
-        }
-        for (power, _) in spec.powers.iter_mut().zip(&mix_drawn).filter(|(_, d)| **d) {
-            let budgeted = Kind::ALL.into_iter().filter(|k| k.is_budgeted());
-            let total: f64 = budgeted.clone().map(|k| power.mix[k.index()]).sum();
-            if total > 1.0 {
-                budgeted.for_each(|k| power.mix[k.index()] /= total);
-            }
-        }
+        spec.reference = reference.map(Arc::new);
         (
             Params::new(spec).unwrap_or_else(|_| self.base.clone()),
             rows,
         )
+    }
+
+    /// The reference's uncertain numbers (none without a reference).
+    pub fn reference_uncertain(&self) -> &[Uncertain] {
+        self.reference.as_ref().map_or(&[], |r| &r.uncertain)
+    }
+
+    /// Whether runs draw parameters (the scenario's or its reference's uncertain numbers).
+    pub fn has_draws(&self) -> bool {
+        !self.uncertain.is_empty() || !self.reference_uncertain().is_empty()
+    }
+
+    /// The scenario as its own reference: every number it has, `--set` overrides included,
+    /// describes the world (what a calibration fits), none is a change against another file.
+    pub fn as_own_reference(mut self) -> Scenario {
+        if let Some(r) = self.reference.take() {
+            let written = format!("reference = {}", toml::Value::String(r.file_name()));
+            self.resolved_toml = self
+                .resolved_toml
+                .replacen(&written, "reference = \"self\"", 1);
+            let mut spec = self.base.spec().clone();
+            spec.reference = None;
+            // The same parameters without a reference: still valid.
+            self.base = Params::new(spec).unwrap_or(self.base);
+        }
+        self
+    }
+
+    /// The resolved reference to write beside the resolved scenario: (file name, text).
+    pub fn reference_file(&self) -> Option<(String, &str)> {
+        self.reference
+            .as_ref()
+            .map(|r| (r.file_name(), r.resolved_toml.as_str()))
+    }
+
+    /// Where the rest point is solved from, in words.
+    pub fn reference_text(&self) -> String {
+        match &self.reference {
+            Some(r) => r.from.clone(),
+            None => format!("{} itself", self.path.display()),
+        }
     }
 
     /// The distribution of a parameter, if it is uncertain (a rivalry drawn for every domain
@@ -142,6 +196,99 @@ impl Scenario {
                             if (p, q) == (a, b) || (p, q) == (b, a))
             })
             .map(|u| &u.dist)
+    }
+}
+
+/// Sets each uncertain number of `spec` to its draw for the run `seed`, then repairs the sums
+/// the draws touched.
+fn draw_into(
+    spec: &mut ParamSpec,
+    uncertain: &[Uncertain],
+    seed: u64,
+    particles: &[Arc<ParticleSet>],
+    rows: &[usize],
+) {
+    let mut drawn = Drawn::new(spec.powers.len());
+    for u in uncertain {
+        let value = match u.dist {
+            // Unreachable with sets and rows of the same scenario; the mean keeps it total.
+            Dist::Particles {
+                set, column, mean, ..
+            } => particles
+                .get(set)
+                .zip(rows.get(set))
+                .and_then(|(p, r)| p.rows.get(*r))
+                .and_then(|row| row.get(column))
+                .copied()
+                .unwrap_or(mean),
+            d => {
+                let mut rng = stream(run_seed(seed, path_key(&u.path), 0), Stream::Params);
+                d.sample(&mut rng)
+            }
+        };
+        u.target.set_clamped(spec, value);
+        drawn.note(u.target);
+    }
+    drawn.repair(spec);
+}
+
+/// The row of each particle set in the run `seed`: drawn by weight from a stream keyed on
+/// the file's path, so every scenario drawing from one file takes the same row.
+fn particle_rows(particles: &[Arc<ParticleSet>], seed: u64) -> Vec<usize> {
+    particles
+        .iter()
+        .map(|ps| {
+            let key = path_key(&format!("particles:{}", ps.path.display()));
+            let mut rng = stream(run_seed(seed, key, 0), Stream::Params);
+            ps.pick(rand::RngExt::random::<f64>(&mut rng))
+        })
+        .collect()
+}
+
+/// FNV-1a hash of a parameter path: the key of its own random stream.
+fn path_key(path: &str) -> u64 {
+    path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Which sums a set of draws touched, to repair them afterwards (see `Scenario::sample`).
+struct Drawn {
+    weights: bool,
+    mix: Vec<bool>,
+}
+
+impl Drawn {
+    fn new(n: usize) -> Drawn {
+        Drawn {
+            weights: false,
+            mix: vec![false; n],
+        }
+    }
+
+    fn note(&mut self, target: Target) {
+        match target {
+            Target::DomainWeight(_) => self.weights = true,
+            Target::Mix(p, k) if k.is_budgeted() => self.mix[p] = true,
+            _ => {}
+        }
+    }
+
+    fn repair(&self, spec: &mut ParamSpec) {
+        if self.weights {
+            let weights = &mut spec.government.domain_weights;
+            let total: f64 = weights.iter().sum();
+            if total > 0.0 {
+                weights.iter_mut().for_each(|w| *w /= total);
+            }
+        }
+        for (power, _) in spec.powers.iter_mut().zip(&self.mix).filter(|(_, d)| **d) {
+            let budgeted = Kind::ALL.into_iter().filter(|k| k.is_budgeted());
+            let total: f64 = budgeted.clone().map(|k| power.mix[k.index()]).sum();
+            if total > 1.0 {
+                budgeted.for_each(|k| power.mix[k.index()] /= total);
+            }
+        }
     }
 }
 
@@ -189,17 +336,115 @@ pub fn load_str(
     )
 }
 
+/// Which reference a scenario's rest point is solved from.
+enum RefChoice {
+    /// The scenario itself: no separate reference.
+    Own,
+    /// The scenario's own files without the `--set` overrides.
+    OwnWithoutSets,
+    /// Another file, loaded on its own.
+    File(PathBuf, String),
+}
+
 fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, ScenarioError> {
     let stem = Path::new(&root.name)
         .file_stem()
         .map_or_else(|| root.name.clone(), |s| s.to_string_lossy().into_owned());
+    let (text, name, dir, canonical) = (
+        root.text.clone(),
+        root.name.clone(),
+        root.dir.clone(),
+        root.canonical.clone(),
+    );
     let assembled = layers::assemble(root)?;
-    let c = convert::convert(&assembled.map, &assembled.file, &stem)?;
+    let choice = match &assembled.reference {
+        Some(k) if k.written == "self" => {
+            if assembled.has_sets {
+                RefChoice::OwnWithoutSets
+            } else {
+                RefChoice::Own
+            }
+        }
+        Some(k) => RefChoice::File(
+            k.path.clone(),
+            format!("{} (reference = \"{}\")", k.path.display(), k.written),
+        ),
+        None if assembled.chain_len > 1 => RefChoice::File(
+            assembled.root_file.clone(),
+            format!(
+                "{} (the first file of the extends chain)",
+                assembled.root_file.display()
+            ),
+        ),
+        None if assembled.has_sets => RefChoice::OwnWithoutSets,
+        None => RefChoice::Own,
+    };
+    let reference = match choice {
+        RefChoice::Own => None,
+        RefChoice::OwnWithoutSets => {
+            let r = load_reference(layers::Root {
+                text,
+                name: name.clone(),
+                dir,
+                canonical,
+                overrides: &[],
+            });
+            let r = reference_of(r, format!("{name} without the --set overrides"))?;
+            // Overrides that change the powers make a different world: it is its own reference.
+            let ids = |p: &Params| p.powers.iter().map(|q| q.id.clone()).collect::<Vec<_>>();
+            let same = power_ids_of(&assembled).is_none_or(|mine| mine == ids(&r.1));
+            same.then_some(r)
+        }
+        RefChoice::File(file, from) => {
+            let r = std::fs::read_to_string(&file)
+                .map_err(|e| {
+                    let span = assembled.reference.as_ref().map(|k| k.span.clone());
+                    assembled.map.error(
+                        ErrorKind::Io,
+                        span,
+                        Some("reference"),
+                        format!(
+                            "cannot read the reference scenario '{}': {}",
+                            file.display(),
+                            layers::io_text(&e)
+                        ),
+                    )
+                })
+                .and_then(|text| {
+                    load_reference(layers::Root {
+                        text,
+                        name: file.display().to_string(),
+                        dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                        canonical: std::fs::canonicalize(&file).ok(),
+                        overrides: &[],
+                    })
+                });
+            Some(reference_of(r, from)?)
+        }
+    };
+    let file_name = reference.as_ref().map(|(r, _)| r.file_name());
+    let c = convert::convert(&assembled, &stem, file_name.as_deref())?;
+    let base = match &reference {
+        None => c.base,
+        Some((_, params)) => {
+            let mut spec = c.base.spec().clone();
+            spec.reference = Some(Arc::new(params.spec().clone()));
+            Params::new(spec).map_err(|e| {
+                let span = assembled.reference.as_ref().map(|k| k.span.clone());
+                assembled.map.error(
+                    ErrorKind::Invalid,
+                    span,
+                    Some("reference"),
+                    format!("the reference does not fit this scenario: {e}"),
+                )
+            })?
+        }
+    };
     Ok(Scenario {
         name: c.name,
         description: c.description,
         path,
-        base: c.base,
+        base,
         uncertain: c.uncertain,
         provenance: c.provenance,
         runs: c.runs,
@@ -207,5 +452,61 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
         particles: c.particles,
+        reference: reference.map(|(r, _)| Box::new(r)),
     })
+}
+
+/// The power ids the merged scenario declares, if it declares them.
+fn power_ids_of(assembled: &layers::Assembled) -> Option<Vec<String>> {
+    let ids = assembled.file.power_ids.as_ref()?;
+    Some(ids.get_ref().iter().map(|s| s.get_ref().clone()).collect())
+}
+
+/// Loads a scenario as a reference: its parameters only (its own `reference` is not followed).
+fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), ScenarioError> {
+    let stem = Path::new(&root.name)
+        .file_stem()
+        .map_or_else(|| root.name.clone(), |s| s.to_string_lossy().into_owned());
+    let path = PathBuf::from(&root.name);
+    let assembled = layers::assemble(root)?;
+    let c = convert::convert(&assembled, &stem, None)?;
+    let base = c.base.clone();
+    Ok((
+        Scenario {
+            name: c.name,
+            description: c.description,
+            path,
+            base: c.base,
+            uncertain: c.uncertain,
+            provenance: c.provenance,
+            runs: c.runs,
+            seed: c.seed,
+            resolved_toml: c.resolved_toml,
+            calibration: assembled.file.calibration,
+            particles: c.particles,
+            reference: None,
+        },
+        base,
+    ))
+}
+
+/// A loaded reference as the scenario keeps it; an error in it is reported as it is, with a
+/// line saying it was loaded as the reference.
+fn reference_of(
+    loaded: Result<(Scenario, Params), ScenarioError>,
+    from: String,
+) -> Result<(Reference, Params), ScenarioError> {
+    let (s, params) = loaded.map_err(|mut e| {
+        e.message = format!("{} (loading the reference: {from})", e.message);
+        e
+    })?;
+    Ok((
+        Reference {
+            from,
+            uncertain: s.uncertain,
+            resolved_toml: s.resolved_toml,
+            particles: s.particles,
+        },
+        params,
+    ))
 }
