@@ -277,7 +277,7 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
     let meta = Meta {
         title: format!("{}_posterior", s.name),
         subtitle: format!(
-            "posterior predictive, model error included · ABC-SMC on {window} · {} particles · {} generations · seed {} · simulate {}",
+            "ABC-SMC on {window} · {} particles · {} generations · seed {} · simulate {}",
             last.particles.len(),
             post.generations.len(),
             st.config.seed,
@@ -285,12 +285,17 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
         ),
     };
     let mut plots = predictive_plots(st, &out, &problem, &pred, &meta, None)?;
+    let log_prior: Vec<bool> = names
+        .iter()
+        .map(|n| n.starts_with("discrepancy."))
+        .collect();
     let sample = plot::Sample {
         names: &names,
         particles: &natural.particles,
         weights: &natural.weights,
         lo: &lo,
         hi: &hi,
+        log_prior: &log_prior,
     };
     for files in [
         plot::marginals(
@@ -423,7 +428,7 @@ fn predictive_plots(
                 value: p.value,
             })
             .collect();
-        let label = t.label.clone();
+        let label = format!("{} (with model error)", t.label);
         let files = match cutoff {
             None => plot::fit(
                 out.path(),

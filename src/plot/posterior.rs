@@ -29,6 +29,8 @@ pub struct Sample<'a> {
     pub lo: &'a [f64],
     /// Upper prior bounds.
     pub hi: &'a [f64],
+    /// Dimensions whose prior is log-uniform between the bounds (the others are uniform).
+    pub log_prior: &'a [bool],
 }
 
 /// Writes `<stem>.<ext>`: one panel per dimension, the weighted histogram of the posterior
@@ -95,8 +97,25 @@ fn draw_histogram<DB: DrawingBackend>(
     let (lo, hi) = (s.lo[k], s.hi[k]);
     let values = column(s, k);
     let h = histogram(&values, s.weights, lo, hi);
-    let prior = 1.0 / (hi - lo);
-    let top = h.iter().copied().fold(prior, f64::max) * 1.08;
+    let log = s.log_prior.get(k).copied().unwrap_or(false);
+    let density = |x: f64| {
+        if log {
+            1.0 / (x * (hi / lo).ln())
+        } else {
+            1.0 / (hi - lo)
+        }
+    };
+    let prior_line: Vec<(f64, f64)> = (0..=60)
+        .map(|i| lo + (hi - lo) * f64::from(i) / 60.0)
+        .map(|x| (x, density(x)))
+        .collect();
+    let peak = h.iter().copied().fold(0.0, f64::max);
+    // A log-uniform prior peaks at the lower bound: the axis follows the posterior, not it.
+    let top = if log {
+        peak.max(density(hi)) * 1.08
+    } else {
+        peak.max(density(lo)) * 1.08
+    };
     let x = look::ValueAxis::fixed(lo, hi, 4);
     let y = look::ValueAxis::covering([0.0, top], true, 3);
     let mut chart = look::value_panel(area, &x, &y, tick, show)?;
@@ -115,12 +134,8 @@ fn draw_histogram<DB: DrawingBackend>(
         let x0 = lo + i as f64 * width;
         Rectangle::new([(x0, 0.0), (x0 + width, *d)], POSTERIOR.mix(0.75).filled())
     }))?;
-    chart.draw_series(DashedLineSeries::new(
-        [(lo, prior), (hi, prior)],
-        6,
-        4,
-        MUTED.stroke_width(2),
-    ))?;
+    let clipped: Vec<(f64, f64)> = prior_line.into_iter().filter(|p| p.1 <= top).collect();
+    chart.draw_series(DashedLineSeries::new(clipped, 6, 4, MUTED.stroke_width(2)))?;
     if with_interval {
         let m = crate::stats::weighted_mean(&values, s.weights);
         chart.draw_series(LineSeries::new([(m, 0.0), (m, top)], INK.stroke_width(2)))?;
@@ -154,7 +169,7 @@ impl Figure for Marginals<'_> {
             draw_histogram(&panels, &self.sample, k, 14.0, (true, true), true)?;
         }
         let note = "bars: posterior density · shaded: 90% interval · black line: mean · dashed: \
-                    the flat prior over the bounds";
+                    the prior (uniform, or log-uniform for model-error sds)";
         root.draw_text(
             note,
             &look::text(16.0, MUTED).pos(Pos::new(HPos::Left, VPos::Bottom)),
