@@ -136,6 +136,18 @@ pub struct RunArgs {
     /// Seconds between checkpoints of a study under way (0: after every 256 runs).
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub checkpoint_every: f64,
+    /// `decomposed`: for a scenario that draws from a posterior (`simulate calibrate
+    /// --posterior`), also draw bands.png with run noise, parameter uncertainty and structural
+    /// discrepancy as nested bands, and write bands.csv with which one dominates.
+    #[arg(long, value_enum, conflicts_with = "shard")]
+    pub bands: Option<BandsArg>,
+}
+
+/// What `--bands` draws.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BandsArg {
+    /// Nested bands by source of uncertainty.
+    Decomposed,
 }
 
 #[derive(Args, Debug)]
@@ -196,6 +208,11 @@ pub struct CalibrateArgs {
     /// Fit only observations up to this year.
     #[arg(long)]
     pub until: Option<i32>,
+    /// Sample the posterior of the free parameters and the model error (ABC-SMC) instead of
+    /// a point fit; writes posterior.csv, posterior.toml, generations.csv and figures
+    /// (the same as `method = "abc-smc"` in [calibration]).
+    #[arg(long)]
+    pub posterior: bool,
 }
 
 #[derive(Args, Debug)]
@@ -213,6 +230,10 @@ pub struct BacktestArgs {
     /// Rolling origins: repeat for every training end from the first possible to train_until.
     #[arg(long)]
     pub rolling: bool,
+    /// Refit the posterior at each origin and score its predictive distribution: coverage of
+    /// the 50% and 90% bands, CRPS against persistence and trend, PIT histogram.
+    #[arg(long)]
+    pub posterior: bool,
 }
 
 /// Whether `name` is a subcommand (or `help`), read from the clap definition so that a new

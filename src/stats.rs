@@ -93,6 +93,40 @@ pub fn summarize(values: &mut [f64]) -> Quantiles {
     }
 }
 
+/// Weighted mean of a column.
+pub fn weighted_mean(values: &[f64], weights: &[f64]) -> f64 {
+    let total: f64 = weights.iter().sum();
+    values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
+}
+
+/// Weighted standard deviation of a column.
+pub fn weighted_sd(values: &[f64], weights: &[f64]) -> f64 {
+    let m = weighted_mean(values, weights);
+    let total: f64 = weights.iter().sum();
+    (values
+        .iter()
+        .zip(weights)
+        .map(|(v, w)| w * (v - m).powi(2))
+        .sum::<f64>()
+        / total)
+        .sqrt()
+}
+
+/// Weighted quantile: the smallest value whose cumulative weight reaches `q`.
+pub fn weighted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    for &i in &order {
+        acc += weights[i] / total;
+        if acc >= q {
+            return values[i];
+        }
+    }
+    order.last().map_or(f64::NAN, |&i| values[i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

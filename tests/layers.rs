@@ -24,7 +24,12 @@ fn only_commands_and_calibrate_use_the_command_plumbing() {
     for path in &files {
         let rel = path.strip_prefix(&src).expect("under src");
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let allowed = rel.starts_with("commands/") || rel == "calibrate/mod.rs" || rel == "main.rs";
+        // calibrate/mod.rs and calibrate/bayes.rs are the flows of `calibrate` and `backtest`
+        // (point fit and posterior): commands that live beside their methods.
+        let allowed = rel.starts_with("commands/")
+            || rel == "calibrate/mod.rs"
+            || rel == "calibrate/bayes.rs"
+            || rel == "main.rs";
         let text = std::fs::read_to_string(path).expect("readable");
         if !allowed {
             assert!(

@@ -16,6 +16,64 @@ pub const DEFAULT_MAX_ITERATIONS: u64 = 150;
 /// Standard deviation of the simplex's costs below which a restart has converged.
 pub const DEFAULT_TOLERANCE: f64 = 1e-6;
 
+/// Particles of a posterior calibration when the section does not say.
+pub const DEFAULT_PARTICLES: usize = 300;
+/// Generations of a posterior calibration at most, when the section does not say.
+pub const DEFAULT_GENERATIONS: usize = 15;
+/// Runs per particle (a synthetic likelihood) when the section does not say.
+pub const DEFAULT_POSTERIOR_RUNS: usize = 8;
+/// Draws of the posterior predictive when the section does not say.
+pub const DEFAULT_PREDICTIVE_RUNS: usize = 400;
+/// Prior bounds of a model-error standard deviation estimated with the posterior.
+pub const DEFAULT_DISCREPANCY: (f64, f64) = (0.005, 0.3);
+
+/// How `simulate calibrate` fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// A point fit: restarted Nelder–Mead on the ensemble-mean objective.
+    NelderMead,
+    /// A posterior sample by ABC-SMC (`abc.rs`) under the discrepancy error model.
+    AbcSmc,
+}
+
+/// The model-error standard deviation of the targets of one simulated measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Discrepancy {
+    /// Declared.
+    Fixed(f64),
+    /// Estimated with the posterior, uniform prior on `[min, max]`.
+    Free { min: f64, max: f64 },
+}
+
+/// Settings of a posterior calibration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PosteriorConfig {
+    /// Particles per generation.
+    pub particles: usize,
+    /// Generations at most.
+    pub generations: usize,
+    /// Runs per particle evaluation.
+    pub runs: usize,
+    /// Draws of the posterior predictive.
+    pub predictive_runs: usize,
+    /// Declared or bounded model-error sd by simulated measure (`alignment`, `poll_friend`,
+    /// ...); measures not listed are estimated within `DEFAULT_DISCREPANCY`.
+    pub discrepancy: Vec<(String, Discrepancy)>,
+}
+
+impl PosteriorConfig {
+    /// The model-error sd of a measure.
+    pub fn discrepancy_of(&self, measure: &str) -> Discrepancy {
+        self.discrepancy.iter().find(|(m, _)| m == measure).map_or(
+            Discrepancy::Free {
+                min: DEFAULT_DISCREPANCY.0,
+                max: DEFAULT_DISCREPANCY.1,
+            },
+            |(_, d)| *d,
+        )
+    }
+}
+
 /// A parameter the fit may move, within bounds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FreeParam {
@@ -63,6 +121,10 @@ pub struct CalibrationConfig {
     pub max_iterations: u64,
     /// Convergence: standard deviation of the simplex's costs.
     pub tolerance: f64,
+    /// `method`: a point fit or a posterior.
+    pub method: Method,
+    /// Settings of a posterior calibration.
+    pub posterior: PosteriorConfig,
 }
 
 const KEYS: &[&str] = &[
@@ -74,6 +136,12 @@ const KEYS: &[&str] = &[
     "tolerance",
     "targets",
     "free",
+    "method",
+    "particles",
+    "generations",
+    "posterior_runs",
+    "predictive_runs",
+    "discrepancy",
 ];
 
 fn usage(msg: String) -> UsageError {
@@ -162,6 +230,32 @@ impl CalibrationConfig {
         };
         let targets = targets(table)?;
         let free = free(table, spec)?;
+        let method = match table.get("method") {
+            None => Method::NelderMead,
+            Some(toml::Value::String(m)) if m == "nelder-mead" => Method::NelderMead,
+            Some(toml::Value::String(m)) if m == "abc-smc" => Method::AbcSmc,
+            Some(other) => {
+                return Err(usage(format!(
+                    "[calibration] method = {other}: allowed \"nelder-mead\" (a point fit) or \
+                     \"abc-smc\" (a posterior sample)"
+                )));
+            }
+        };
+        let posterior = PosteriorConfig {
+            particles: count(table, "particles", 20, DEFAULT_PARTICLES as i64)? as usize,
+            generations: count(table, "generations", 1, DEFAULT_GENERATIONS as i64)? as usize,
+            runs: count(table, "posterior_runs", 2, DEFAULT_POSTERIOR_RUNS as i64)? as usize,
+            predictive_runs: count(table, "predictive_runs", 10, DEFAULT_PREDICTIVE_RUNS as i64)?
+                as usize,
+            discrepancy: discrepancy(table)?,
+        };
+        if posterior.particles * posterior.runs * posterior.generations > 100_000_000 {
+            return Err(usage(format!(
+                "[calibration] particles = {} x posterior_runs = {} x generations = {} is more \
+                 than 100 million runs: lower one of them",
+                posterior.particles, posterior.runs, posterior.generations
+            )));
+        }
         Ok(CalibrationConfig {
             data,
             targets,
@@ -171,8 +265,59 @@ impl CalibrationConfig {
             restarts,
             max_iterations,
             tolerance,
+            method,
+            posterior,
         })
     }
+}
+
+/// `[calibration.discrepancy]`: by simulated measure, a declared sd (a number) or the prior
+/// bounds of an estimated one (`{ min, max }`).
+fn discrepancy(table: &toml::Table) -> Result<Vec<(String, Discrepancy)>, UsageError> {
+    let Some(d) = table.get("discrepancy") else {
+        return Ok(Vec::new());
+    };
+    let toml::Value::Table(d) = d else {
+        return Err(usage(format!(
+            "[calibration] discrepancy = {d}: allowed a table of simulated measures (alignment, \
+             membership_support, poll_friend, ...) and standard deviations"
+        )));
+    };
+    let mut out = Vec::new();
+    for (measure, v) in d {
+        let key = format!("[calibration.discrepancy] {measure}");
+        let entry = match v {
+            toml::Value::Table(b) => {
+                if let Some(k) = b.keys().find(|k| *k != "min" && *k != "max") {
+                    return Err(usage(format!("{key}: unknown key `{k}`: allowed min, max")));
+                }
+                match (b.get("min").and_then(number), b.get("max").and_then(number)) {
+                    (Some(min), Some(max))
+                        if min.is_finite() && max.is_finite() && min > 0.0 && min < max =>
+                    {
+                        Discrepancy::Free { min, max }
+                    }
+                    _ => {
+                        return Err(usage(format!(
+                            "{key} = {v}: allowed prior bounds {{ min = <number above 0>, max = \
+                             <a larger number> }} or a declared standard deviation"
+                        )));
+                    }
+                }
+            }
+            other => match number(other) {
+                Some(sd) if sd.is_finite() && sd > 0.0 => Discrepancy::Fixed(sd),
+                _ => {
+                    return Err(usage(format!(
+                        "{key} = {other}: allowed a standard deviation above 0, or prior bounds \
+                         {{ min = ..., max = ... }}"
+                    )));
+                }
+            },
+        };
+        out.push((measure.clone(), entry));
+    }
+    Ok(out)
 }
 
 fn targets(table: &toml::Table) -> Result<Vec<(String, f64)>, UsageError> {

@@ -11,10 +11,13 @@
 //! Uses the model only through `Params`, `Target` and `run`, and the experiment's plan and
 //! ensembles; the model knows nothing of this module.
 
+pub mod abc;
+mod bayes;
 pub mod config;
 pub mod fit;
 pub mod objective;
 pub mod output;
+pub mod posterior;
 pub mod score;
 
 pub use config::{CalibrationConfig, FreeParam};
@@ -123,6 +126,32 @@ impl Setup {
             .targets
             .iter()
             .filter(|t| t.weight > 0.0)
+            .map(|t| TargetData {
+                points: t
+                    .points
+                    .iter()
+                    .copied()
+                    .filter(|p| until.is_none_or(|u| p.year <= u))
+                    .collect(),
+                ..t.clone()
+            })
+            .collect();
+        Problem::new(
+            &self.scenario,
+            self.config.free.clone(),
+            targets,
+            &self.plan,
+            self.threads,
+        )
+    }
+
+    /// The problem of a posterior calibration on the observations up to `until`: every
+    /// target, checks (weight 0) included, so that the posterior predictive covers them; the
+    /// likelihood uses only the weighted ones.
+    fn posterior_problem(&self, until: Option<i32>) -> anyhow::Result<Problem> {
+        let targets = self
+            .targets
+            .iter()
             .map(|t| TargetData {
                 points: t
                     .points
@@ -381,6 +410,9 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             s.base.start
         )));
     }
+    if args.posterior || st.config.method == config::Method::AbcSmc {
+        return bayes::calibrate(&st, args, started);
+    }
     let problem = st.problem(args.until)?;
     let out_path = args
         .ensemble
@@ -493,6 +525,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         values: &fitted.best,
         source: &source,
         header: &header,
+        particles: None,
     });
     out.write("fitted.toml", text.as_bytes())?;
     let reloaded = scenario::load(&out.path().join("fitted.toml"), &[])
@@ -673,6 +706,9 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
             "--train-until {y1} and --test-until {y2} must lie within the scenario's years {} to {}",
             s.base.start, s.base.end
         )));
+    }
+    if args.posterior || st.config.method == config::Method::AbcSmc {
+        return bayes::backtest(&st, args, started);
     }
     let horizon = y2 - y1;
     let dim = st.config.free.len();

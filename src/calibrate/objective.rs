@@ -216,6 +216,46 @@ impl Problem {
             .collect())
     }
 
+    /// The values of every target's points at `theta` in one run per seed, computed on the
+    /// calling thread (`[run][slot]`; `slot_of` maps a target's points to slots). For samplers
+    /// that parallelise over parameter sets themselves.
+    pub fn sample_runs(&self, theta: &[f64], seeds: &[u64]) -> Result<Vec<Vec<f64>>, ParamError> {
+        let mut s = self.scenario_at(theta)?;
+        let mut spec = s.base.spec().clone();
+        spec.end = self.last_year;
+        s.base = Params::new(spec)?;
+        Ok(seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &seed)| {
+                let r = RunSpec {
+                    case: 0,
+                    replicate: i as u64,
+                    seed,
+                };
+                let params = member(&s, &r);
+                let mut probe = Probe {
+                    wanted: &self.wanted,
+                    start: params.start,
+                    buf: Vec::new(),
+                    out: vec![f64::NAN; self.n_slots],
+                };
+                run(&params, seed, &mut probe);
+                probe.out
+            })
+            .collect())
+    }
+
+    /// Slots of target `t`'s points in `sample_runs` rows.
+    pub fn slots_of(&self, t: usize) -> &[usize] {
+        &self.slots[t]
+    }
+
+    /// The thread pool of the problem's evaluations.
+    pub fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+
     /// The objective at `theta`: `Σ_t w_t · mean_i (observed − simulated mean)²`. Parameters
     /// the model refuses (a sum broken by a free share) cost `REFUSED`.
     pub fn cost(&self, theta: &[f64]) -> f64 {

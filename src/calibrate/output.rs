@@ -58,6 +58,9 @@ pub struct FittedFile<'a> {
     pub source: &'a str,
     /// Comment lines at the top.
     pub header: &'a [String],
+    /// A particle file (relative to the written file): each free parameter is drawn from
+    /// its column instead of set to its value (the values are then only the comment's mean).
+    pub particles: Option<&'a str>,
 }
 
 /// The text of the fitted scenario: top-level dotted keys only (no table headers), so that
@@ -95,6 +98,23 @@ pub fn fitted_toml(f: &FittedFile<'_>) -> String {
             };
             out.push_str(&format!("{k} = {value}\n"));
         }
+    }
+    if let Some(file) = f.particles {
+        out.push_str(
+            "\n# Drawn from the posterior: one particle (row) per run, by weight; the comment gives \
+             the\n# posterior mean and the prior bounds\n",
+        );
+        for (p, v) in f.free.iter().zip(f.values) {
+            out.push_str(&format!(
+                "{} = {{ dist = \"particles\", file = {}, source = {} }}  # mean {v:.6}; prior {} to {}\n",
+                dotted(&p.path),
+                string(file),
+                string(f.source),
+                p.min,
+                p.max
+            ));
+        }
+        return out;
     }
     out.push_str("\n# Fitted values (bounds of the search in the comment)\n");
     for (p, v) in f.free.iter().zip(f.values) {
@@ -191,6 +211,7 @@ mod tests {
             values: &[1.25, 1e-7],
             source: "simulate calibrate",
             header: &["made by a test".to_string()],
+            particles: None,
         });
         let t: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(t["name"].as_str(), Some("h_fitted"));

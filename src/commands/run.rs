@@ -12,7 +12,9 @@ use super::common::{
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
 use crate::experiment::{self, Exec, Plan, RunOutput, measures};
-use crate::export::{self, tables};
+use crate::export::{self, OutputDir, tables};
+use crate::plot::{self, Format, Meta};
+use crate::scenario::Scenario;
 use crate::usage::Interrupted;
 use anyhow::Context;
 use std::io::Seek;
@@ -118,6 +120,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let s = load(&args.scenario.scenario, &args.scenario.set)?;
+    if args.bands.is_some() && experiment::bands::discrepancy_columns(&s).is_empty() {
+        return Err(usage(format!(
+            "--bands decomposed: {} draws no parameter from a posterior with a model-error \
+             column (discrepancy.<measure>); write one with `simulate calibrate <scenario> \
+             --posterior` and run its posterior.toml",
+            s.path.display()
+        )));
+    }
     let e_args = &args.ensemble;
     let threads = threads(e_args)?;
     let full = plan_for(&s, e_args)?;
@@ -309,8 +319,17 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     let written = write_results(
         &out, &s, &ensemble, &plan, threads, &fmts, wall, extra, &cmd,
     )?;
+    let dominant = match args.bands {
+        Some(crate::cli::BandsArg::Decomposed) => {
+            write_bands(&out, &s, &plan, threads, &fmts, e_args.quiet)?
+        }
+        None => Vec::new(),
+    };
     out.commit()?;
     checkpoint::remove(&ck_dir)?;
+    for line in dominant {
+        println!("{line}");
+    }
     if !e_args.quiet {
         let total = started.elapsed().as_secs_f64();
         eprintln!(
@@ -325,6 +344,99 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     }
     warn_failures(&ensemble);
     Ok(())
+}
+
+/// `--bands decomposed`: nested bands by source, `bands.csv`, and one line per series saying
+/// which source dominates (returned, printed after the commit).
+fn write_bands(
+    out: &OutputDir,
+    s: &Scenario,
+    plan: &Plan,
+    threads: usize,
+    fmts: &[Format],
+    quiet: bool,
+) -> anyhow::Result<Vec<String>> {
+    use crate::experiment::bands::{self, SOURCES};
+    let Some(d) = bands::decompose(s, plan, threads)? else {
+        return Err(usage(format!(
+            "--bands decomposed: {} draws no parameter from a posterior with a model-error \
+             column (discrepancy.<measure>); write one with `simulate calibrate <scenario> \
+             --posterior` and run its posterior.toml",
+            s.path.display()
+        )));
+    };
+    let mut rows = vec![vec![
+        "year".to_string(),
+        "measure".into(),
+        "power".into(),
+        "run_noise_sd".into(),
+        "parameter_sd".into(),
+        "discrepancy_sd".into(),
+        "dominant".into(),
+    ]];
+    let mut lines = Vec::new();
+    if !quiet {
+        lines.push(format!(
+            "{:<28} {:>10} {:>10} {:>12}  dominant (variance over the years)",
+            "series", "run sd", "param sd", "discrep. sd"
+        ));
+    }
+    let mut panels = Vec::new();
+    for b in &d.series {
+        for (y, sd) in d.years.iter().zip(&b.sd) {
+            let top = (0..3).max_by(|i, j| sd[*i].total_cmp(&sd[*j])).unwrap_or(0);
+            rows.push(vec![
+                y.to_string(),
+                b.key.measure.clone(),
+                b.key.power.clone(),
+                format!("{:.6}", sd[0]),
+                format!("{:.6}", sd[1]),
+                format!("{:.6}", sd[2]),
+                SOURCES[top].to_string(),
+            ]);
+        }
+        let n = b.sd.len().max(1) as f64;
+        let rms = |k: usize| (b.sd.iter().map(|s| s[k] * s[k]).sum::<f64>() / n).sqrt();
+        let name = if b.key.power.is_empty() {
+            b.key.measure.clone()
+        } else {
+            format!("{} {}", b.key.measure, b.key.power)
+        };
+        if !quiet {
+            lines.push(format!(
+                "{name:<28} {:>10.4} {:>10.4} {:>12.4}  {}",
+                rms(0),
+                rms(1),
+                rms(2),
+                SOURCES[b.dominant()]
+            ));
+        }
+        panels.push(plot::BandPanel {
+            title: format!(
+                "{name}: {}",
+                ["run noise", "parameters", "discrepancy"][b.dominant()]
+            ),
+            run: &b.run,
+            parameter: &b.parameter,
+            total: &b.total,
+        });
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        w.write_record(r)?;
+    }
+    out.write("bands.csv", &w.into_inner()?)?;
+    let meta = Meta {
+        title: s.name.clone(),
+        subtitle: format!(
+            "{} runs · seed {} · simulate {}",
+            plan.runs.len(),
+            plan.master_seed,
+            env!("CARGO_PKG_VERSION")
+        ),
+    };
+    plot::decomposed(out.path(), fmts, "bands", &d.years, &panels, &meta)?;
+    Ok(lines)
 }
 
 /// The test hook of the failure policy: `SIMULATE_TEST_NONFINITE=R1,R2` puts a NaN into the

@@ -3,6 +3,7 @@
 //! results are folded in plan order, so outputs do not depend on the thread count.
 
 pub mod aggregate;
+pub mod bands;
 pub mod design;
 pub mod failure;
 pub mod measures;

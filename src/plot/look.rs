@@ -992,3 +992,42 @@ pub(super) fn grid(n: usize) -> (usize, usize) {
     let rows = n.max(1).div_ceil(cols);
     (rows, cols)
 }
+
+/// A compact panel with value axes on both sides (for matrices of small charts): tick labels
+/// only where asked, no descriptions.
+pub(super) fn compact_panel<DB: DrawingBackend>(
+    area: &Area<DB>,
+    x: &ValueAxis,
+    y: &ValueAxis,
+    tick: f64,
+    (show_x, show_y): (bool, bool),
+) -> Result<Chart<DB>, DrawError<DB>> {
+    let tick_style = text(tick, INK);
+    let mut chart = ChartBuilder::on(area)
+        .margin(4)
+        .x_label_area_size(if show_x { tick as i32 + 10 } else { 0 })
+        .y_label_area_size(if show_y { (tick * 3.2) as i32 } else { 0 })
+        .build_cartesian_2d(
+            Ticked {
+                range: x.range.clone(),
+                ticks: x.ticks.clone(),
+            },
+            Ticked {
+                range: y.range.clone(),
+                ticks: y.ticks.clone(),
+            },
+        )?;
+    let x_fmt = |v: &f64| x.label(*v);
+    let y_fmt = |v: &f64| y.label(*v);
+    chart
+        .configure_mesh()
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style(tick_style)
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS.stroke_width(1))
+        .set_all_tick_mark_size(3)
+        .draw()?;
+    Ok(chart)
+}

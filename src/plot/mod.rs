@@ -8,6 +8,7 @@
 //! hidden temporary file in the same folder, then a rename). Text uses DejaVu Sans, embedded in
 //! the binary (`assets/`), so no system font library is needed.
 
+mod bands;
 mod closeness;
 mod compare;
 mod discover;
@@ -18,12 +19,15 @@ mod instruments;
 mod leeway;
 mod look;
 mod opinion;
+mod pit;
+mod posterior;
 mod render;
 mod sensitivity;
 mod sweep;
 #[cfg(test)]
 mod tests;
 
+pub use bands::{BandPanel, decomposed};
 pub use closeness::{closeness, domains};
 pub use compare::compare;
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
@@ -32,6 +36,8 @@ pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
 pub use opinion::opinion;
+pub use pit::pit;
+pub use posterior::{Sample, marginals, pairs};
 pub use sensitivity::{BarSeries, IndexBars, IndexLines, index_bars, index_lines};
 pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
 

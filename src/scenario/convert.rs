@@ -6,10 +6,11 @@
 //! provenance and for `describe`), and writes the resolved TOML on the way. Depends on the
 //! model, never the other way round.
 
-use super::error::{ErrorKind, ScenarioError, SourceMap, suggest};
+use super::error::{ErrorKind, Origin, ScenarioError, SourceMap, suggest};
 use super::file::{DomainsToml, EffectsToml, Named, ScenarioToml};
 use super::layers::{Assembled, DEFAULT_POWER_IDS, PathKey, join_path, key_text};
-use super::number::{NumValue, Provenance, fmt_f64, parse_int, parse_number};
+use super::number::{NumSpec, NumValue, Provenance, fmt_f64, parse_int, parse_number};
+use super::particles::ParticleSet;
 use super::raw::{Raw, RawValue};
 use super::resolved::{Doc, inline, string};
 use super::spanned::Spanned;
@@ -23,6 +24,8 @@ use crate::model::{
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Runs in an ensemble when the scenario does not say.
 pub(crate) const DEFAULT_RUNS: usize = 200;
@@ -47,6 +50,7 @@ pub(crate) struct Converted {
     pub seed: u64,
     pub on_failure: super::OnFailure,
     pub resolved_toml: String,
+    pub particles: Vec<Arc<ParticleSet>>,
 }
 
 struct Ctx<'m> {
@@ -58,6 +62,8 @@ struct Ctx<'m> {
     uncertain: Vec<Uncertain>,
     provenance: BTreeMap<String, Provenance>,
     doc: Doc,
+    /// Particle files read, each once.
+    particles: Vec<Arc<ParticleSet>>,
     /// The starting state from `[start] history`: used where the file gives no value.
     history: Option<HistoryStart>,
 }
@@ -101,6 +107,7 @@ pub(crate) fn convert(
         uncertain: Vec::new(),
         provenance: BTreeMap::new(),
         doc: Doc::default(),
+        particles: Vec::new(),
         history: None,
     };
     cx.doc.put(&[], "name", string(&name));
@@ -156,6 +163,7 @@ pub(crate) fn convert(
         seed,
         on_failure,
         resolved_toml,
+        particles: cx.particles,
     })
 }
 
@@ -356,11 +364,13 @@ impl Ctx<'_> {
                 _ => fmt_f64(target.get(&self.spec)),
             });
         };
-        let n = parse_number(self.map, raw, key, None)?;
+        let mut n = parse_number(self.map, raw, key, None)?;
+        let particles_text = self.particles(&mut n, target, key)?;
         let (lo, hi) = target.range();
         let text = self.map.text_of(&n.span);
         let allowed = range_text(lo, hi);
         match n.value {
+            NumValue::Particles { .. } => {}
             NumValue::Fixed(v) => {
                 if v < lo || v > hi {
                     return Err(self.err(
@@ -408,6 +418,7 @@ impl Ctx<'_> {
         }
         let dist = match n.value {
             NumValue::Dist(d) => Some(d),
+            NumValue::Particles { .. } => None,
             NumValue::Fixed(v) if self.widen => {
                 n.provenance.confidence.and_then(|c| c.widen(v, (lo, hi)))
             }
@@ -420,12 +431,100 @@ impl Ctx<'_> {
                 dist,
             });
         }
-        Ok(match (target, n.value) {
+        if let Some(text) = particles_text {
+            return Ok(text);
+        }
+        Ok(match (target, &n.value) {
             (Target::Grace(_), NumValue::Fixed(v)) if n.provenance == Provenance::default() => {
                 format!("{v}")
             }
             _ => n.toml_text(),
         })
+    }
+
+    /// Resolves a `particles` number: reads its file (once per file, relative to the scenario
+    /// file that names it, or to the working directory for `--set`), checks the column, and
+    /// turns it into a `Dist::Particles`. Returns the number's resolved TOML text, which names
+    /// the file by its absolute path so that the resolved scenario loads from anywhere.
+    fn particles(&mut self, n: &mut NumSpec, target: Target, key: &str) -> Res<Option<String>> {
+        let NumValue::Particles { file, column } = &n.value else {
+            return Ok(None);
+        };
+        let dir = match self.map.source_of(&file.span()) {
+            Some(src) => match (&src.dir, &src.origin) {
+                (Some(d), _) => d.clone(),
+                (None, Origin::File(name)) => Path::new(name)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                (None, Origin::Set(_)) => PathBuf::new(),
+            },
+            None => PathBuf::new(),
+        };
+        let path = dir.join(file.get_ref());
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let set = match self.particles.iter().position(|p| p.path == canonical) {
+            Some(i) => i,
+            None => {
+                let loaded = ParticleSet::load(&path).map_err(|e| {
+                    self.err(
+                        ErrorKind::Distribution,
+                        file.span(),
+                        key,
+                        format!("{key}: particle file: {e}"),
+                    )
+                })?;
+                self.particles.push(Arc::new(loaded));
+                self.particles.len() - 1
+            }
+        };
+        let ps = Arc::clone(&self.particles[set]);
+        let (col_name, col_span) = column.as_ref().map_or_else(
+            || (key.to_string(), file.span()),
+            |c| (c.get_ref().clone(), c.span()),
+        );
+        let Some(col) = ps.column(&col_name) else {
+            return Err(self.err(
+                ErrorKind::Distribution,
+                col_span,
+                key,
+                format!(
+                    "{key}: the particle file {} has no column `{col_name}` (columns: {}); \
+                     name one with column = \"...\"",
+                    ps.path.display(),
+                    ps.columns.join(", ")
+                ),
+            ));
+        };
+        let (lo, hi) = target.range();
+        let (min, max) = ps.range(col);
+        if !ps.is_numeric(col) || min < lo || max > hi {
+            return Err(self.err(
+                ErrorKind::Distribution,
+                col_span,
+                key,
+                format!(
+                    "{key}: column `{col_name}` of {} must hold numbers within the parameter's \
+                     allowed range {} (found {min} to {max})",
+                    ps.path.display(),
+                    range_text(lo, hi)
+                ),
+            ));
+        }
+        let dist = Dist::Particles {
+            set,
+            column: col,
+            mean: ps.mean(col),
+            min,
+            max,
+        };
+        let text = format!(
+            "{{ dist = \"particles\", file = {}, column = {} }}",
+            toml::Value::String(ps.path.display().to_string()),
+            toml::Value::String(col_name)
+        );
+        n.value = NumValue::Dist(dist);
+        Ok(Some(text))
     }
 
     /// A starting value from `[start] history` for a parameter the file does not give: set to

@@ -133,6 +133,8 @@ pub(crate) struct Source {
     pub text: String,
     /// Offset of the text's first byte in the virtual address space.
     pub base: usize,
+    /// The folder paths in a file are relative to (`extends`, particle files).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// All texts of a scenario, end to end; spans into it identify source and position.
@@ -145,8 +147,20 @@ impl SourceMap {
     /// Adds a text; returns its index.
     pub fn add(&mut self, origin: Origin, text: String) -> usize {
         let base = self.sources.last().map_or(0, |s| s.base + s.text.len() + 1);
-        self.sources.push(Source { origin, text, base });
+        self.sources.push(Source {
+            origin,
+            text,
+            base,
+            dir: None,
+        });
         self.sources.len() - 1
+    }
+
+    /// Records the folder the paths in source `i` are relative to.
+    pub fn set_dir(&mut self, i: usize, dir: std::path::PathBuf) {
+        if let Some(s) = self.sources.get_mut(i) {
+            s.dir = Some(dir);
+        }
     }
 
     /// The sources, in the order added.

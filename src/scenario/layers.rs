@@ -65,6 +65,7 @@ pub(crate) const DEFAULT_POWER_IDS: [&str; 4] = ["EU", "US", "RU", "CN"];
 pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     let mut map = SourceMap::default();
     let mut current = map.add(Origin::File(root.name.clone()), root.text);
+    map.set_dir(current, root.dir.clone());
     let mut files = vec![current];
     let mut dirs = vec![root.dir.clone()];
     let mut root_file = root.dir.join(
@@ -121,6 +122,7 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
         }
         dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         current = map.add(Origin::File(shown.clone()), text);
+        map.set_dir(current, dir.clone());
         files.push(current);
         dirs.push(dir.clone());
         root_file = path.clone();

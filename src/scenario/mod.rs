@@ -16,6 +16,7 @@ mod file;
 mod layers;
 mod name;
 mod number;
+mod particles;
 mod quantile;
 mod raw;
 mod resolved;
@@ -27,6 +28,7 @@ pub use error::{ErrorKind, Place, ScenarioError};
 pub use failure::OnFailure;
 pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
+pub use particles::ParticleSet;
 pub use quantile::{beta_cdf, normal_quantile};
 
 use crate::model::rng::{Stream, run_seed, stream};
@@ -65,6 +67,8 @@ pub struct Scenario {
     pub calibration: Option<toml::Table>,
     /// The raw `[sweep]` table, if present.
     pub sweep: Option<toml::Table>,
+    /// Weighted samples that `Dist::Particles` numbers draw from (by index).
+    pub particles: Vec<Arc<ParticleSet>>,
     /// The reference the rest point is solved from, when it is not the scenario itself
     /// (`base.reference` holds its parameters).
     pub reference: Option<Box<Reference>>,
@@ -81,6 +85,9 @@ pub struct Reference {
     pub uncertain: Vec<Uncertain>,
     /// Its fully resolved TOML (written beside the scenario's, see `file_name`).
     pub resolved_toml: String,
+    /// The particle files its numbers draw from (a file the scenario also draws from gives
+    /// both the same row in a run).
+    pub particles: Vec<Arc<ParticleSet>>,
 }
 
 impl Reference {
@@ -120,18 +127,31 @@ impl Scenario {
     /// any) is drawn the same way: a number uncertain in both with the same distribution takes
     /// the same value in both (an uncertainty about the world, not a change), and a scenario
     /// that fixes a number its reference leaves uncertain changes nothing else of the draws.
+    /// Numbers of a particle file (`Dist::Particles`) take their values from one row of it per
+    /// run, drawn by weight from the file's own stream, so they keep the sample's joint
+    /// structure.
     pub fn sample(&self, seed: u64) -> Params {
+        self.sample_rows(seed).0
+    }
+
+    /// `sample`, also returning the row drawn from each particle set.
+    pub fn sample_rows(&self, seed: u64) -> (Params, Vec<usize>) {
+        let rows = particle_rows(&self.particles, seed);
         if !self.has_draws() {
-            return self.base.clone();
+            return (self.base.clone(), rows);
         }
         let mut spec = self.base.spec().clone();
         let mut reference = spec.reference.take().map(|r| (*r).clone());
-        draw_into(&mut spec, &self.uncertain, seed);
-        if let Some(r) = reference.as_mut() {
-            draw_into(r, self.reference_uncertain(), seed);
+        draw_into(&mut spec, &self.uncertain, seed, &self.particles, &rows);
+        if let (Some(r), Some(from)) = (reference.as_mut(), self.reference.as_ref()) {
+            let theirs = particle_rows(&from.particles, seed);
+            draw_into(r, &from.uncertain, seed, &from.particles, &theirs);
         }
         spec.reference = reference.map(Arc::new);
-        Params::new(spec).unwrap_or_else(|_| self.base.clone())
+        (
+            Params::new(spec).unwrap_or_else(|_| self.base.clone()),
+            rows,
+        )
     }
 
     /// The reference's uncertain numbers (none without a reference).
@@ -192,14 +212,48 @@ impl Scenario {
 
 /// Sets each uncertain number of `spec` to its draw for the run `seed`, then repairs the sums
 /// the draws touched.
-fn draw_into(spec: &mut ParamSpec, uncertain: &[Uncertain], seed: u64) {
+fn draw_into(
+    spec: &mut ParamSpec,
+    uncertain: &[Uncertain],
+    seed: u64,
+    particles: &[Arc<ParticleSet>],
+    rows: &[usize],
+) {
     let mut drawn = Drawn::new(spec.powers.len());
     for u in uncertain {
-        let mut rng = stream(run_seed(seed, path_key(&u.path), 0), Stream::Params);
-        u.target.set_clamped(spec, u.dist.sample(&mut rng));
+        let value = match u.dist {
+            // Unreachable with sets and rows of the same scenario; the mean keeps it total.
+            Dist::Particles {
+                set, column, mean, ..
+            } => particles
+                .get(set)
+                .zip(rows.get(set))
+                .and_then(|(p, r)| p.rows.get(*r))
+                .and_then(|row| row.get(column))
+                .copied()
+                .unwrap_or(mean),
+            d => {
+                let mut rng = stream(run_seed(seed, path_key(&u.path), 0), Stream::Params);
+                d.sample(&mut rng)
+            }
+        };
+        u.target.set_clamped(spec, value);
         drawn.note(u.target);
     }
     drawn.repair(spec);
+}
+
+/// The row of each particle set in the run `seed`: drawn by weight from a stream keyed on
+/// the file's path, so every scenario drawing from one file takes the same row.
+fn particle_rows(particles: &[Arc<ParticleSet>], seed: u64) -> Vec<usize> {
+    particles
+        .iter()
+        .map(|ps| {
+            let key = path_key(&format!("particles:{}", ps.path.display()));
+            let mut rng = stream(run_seed(seed, key, 0), Stream::Params);
+            ps.pick(rand::RngExt::random::<f64>(&mut rng))
+        })
+        .collect()
 }
 
 /// FNV-1a hash of a parameter path: the key of its own random stream.
@@ -420,6 +474,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
         sweep: assembled.file.sweep,
+        particles: c.particles,
         reference: reference.map(|(r, _)| Box::new(r)),
     })
 }
@@ -453,6 +508,7 @@ fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), Scenario
             resolved_toml: c.resolved_toml,
             calibration: assembled.file.calibration,
             sweep: assembled.file.sweep,
+            particles: c.particles,
             reference: None,
         },
         base,
@@ -474,6 +530,7 @@ fn reference_of(
             from,
             uncertain: s.uncertain,
             resolved_toml: s.resolved_toml,
+            particles: s.particles,
         },
         params,
     ))

@@ -24,6 +24,17 @@ pub enum Dist {
         min: f64,
         max: f64,
     },
+    /// One column of a weighted sample read from a file (`Scenario::particles[set]`): every
+    /// parameter naming the same file takes its value from the same row in a run, drawn by
+    /// weight (`Scenario::sample`). `mean`, `min` and `max` are the column's weighted mean and
+    /// range.
+    Particles {
+        set: usize,
+        column: usize,
+        mean: f64,
+        min: f64,
+        max: f64,
+    },
 }
 
 impl Dist {
@@ -48,6 +59,8 @@ impl Dist {
                 max,
             } => rand_distr::Beta::new(alpha, beta)
                 .map_or(self.center(), |d| min + (max - min) * d.sample(rng)),
+            // Drawn jointly, row by row, by `Scenario::sample`; on its own it has no rows.
+            Dist::Particles { mean, .. } => mean,
         }
     }
 
@@ -64,6 +77,7 @@ impl Dist {
                 min,
                 max,
             } => min + (max - min) * alpha / (alpha + beta),
+            Dist::Particles { mean, .. } => mean,
         }
     }
 
@@ -72,7 +86,8 @@ impl Dist {
         match *self {
             Dist::Uniform { min, max }
             | Dist::Triangular { min, max, .. }
-            | Dist::Beta { min, max, .. } => (min, max),
+            | Dist::Beta { min, max, .. }
+            | Dist::Particles { min, max, .. } => (min, max),
             Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
@@ -105,6 +120,8 @@ impl Dist {
                 f(min),
                 f(max)
             ),
+            // Written by the scenario's converter, which knows the file.
+            Dist::Particles { mean, .. } => format!("value = {}", f(mean)),
         };
         format!("{{ {body}{extra} }}")
     }
@@ -124,6 +141,10 @@ impl fmt::Display for Dist {
                 min,
                 max,
             } => write!(f, "beta({alpha}, {beta}) on [{min}, {max}]"),
+            Dist::Particles { mean, min, max, .. } => write!(
+                f,
+                "particles from a file (weighted mean {mean:.4}, range {min:.4} to {max:.4})"
+            ),
         }
     }
 }
@@ -206,18 +227,26 @@ pub(crate) struct NumSpec {
     pub span: Range<usize>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum NumValue {
     Fixed(f64),
     Dist(Dist),
+    /// `{ dist = "particles", file = "...", column = "..." }`: resolved by the converter,
+    /// which reads the file (relative to the scenario file that names it).
+    Particles {
+        file: Spanned<String>,
+        column: Option<Spanned<String>>,
+    },
 }
 
 impl NumSpec {
     /// The value for the base parameters.
     pub fn center(&self) -> f64 {
-        match self.value {
-            NumValue::Fixed(v) => v,
+        match &self.value {
+            NumValue::Fixed(v) => *v,
             NumValue::Dist(d) => d.center(),
+            // Replaced by the converter once the file is read.
+            NumValue::Particles { .. } => f64::NAN,
         }
     }
 
@@ -230,10 +259,20 @@ impl NumSpec {
         if let Some(c) = self.provenance.confidence {
             extra.push_str(&format!(", confidence = \"{c}\""));
         }
-        match self.value {
-            NumValue::Fixed(v) if extra.is_empty() => fmt_f64(v),
-            NumValue::Fixed(v) => format!("{{ value = {}{extra} }}", fmt_f64(v)),
+        match &self.value {
+            NumValue::Fixed(v) if extra.is_empty() => fmt_f64(*v),
+            NumValue::Fixed(v) => format!("{{ value = {}{extra} }}", fmt_f64(*v)),
             NumValue::Dist(d) => d.toml_text(&extra),
+            NumValue::Particles { file, column } => {
+                let column = column
+                    .as_ref()
+                    .map(|c| format!(", column = {}", toml::Value::String(c.get_ref().clone())))
+                    .unwrap_or_default();
+                format!(
+                    "{{ dist = \"particles\", file = {}{column}{extra} }}",
+                    toml::Value::String(file.get_ref().clone())
+                )
+            }
         }
     }
 }
@@ -260,9 +299,11 @@ const NUMBER_KEYS: &[&str] = &[
     "beta",
     "source",
     "confidence",
+    "file",
+    "column",
 ];
 
-const DISTS: &[&str] = &["uniform", "normal", "triangular", "beta"];
+const DISTS: &[&str] = &["uniform", "normal", "triangular", "beta", "particles"];
 
 /// Parameters of each distribution (and whether required).
 fn dist_params(name: &str) -> &'static [(&'static str, bool)] {
@@ -460,6 +501,38 @@ fn parse_table(
             }
             NumValue::Fixed(*v.get_ref())
         }
+        (None, Some(d)) if d.get_ref() == "particles" => {
+            if let Some((k, _)) = entries.iter().find(|(k, _)| {
+                !matches!(
+                    k.get_ref().as_str(),
+                    "dist" | "file" | "column" | "source" | "confidence"
+                )
+            }) {
+                return Err(err(
+                    ErrorKind::Distribution,
+                    k.span(),
+                    format!(
+                        "`{}` is not a parameter of a particles distribution ({key}): allowed \
+                         file, column (and source, confidence)",
+                        k.get_ref()
+                    ),
+                ));
+            }
+            let Some(file) = string("file")? else {
+                return Err(err(
+                    ErrorKind::Distribution,
+                    d.span(),
+                    format!(
+                        "{key}: a particles distribution needs `file = \"...\"`, a CSV of \
+                         weighted particles (as written by simulate calibrate --posterior)"
+                    ),
+                ));
+            };
+            NumValue::Particles {
+                file,
+                column: string("column")?,
+            }
+        }
         (None, Some(d)) => NumValue::Dist(parse_dist(map, entries, key, &d, &number)?),
     };
     Ok(NumSpec {
@@ -487,7 +560,7 @@ fn parse_dist(
             name.span(),
             format!(
                 "{key}.dist = \"{dist}\" is not a known distribution: {}allowed uniform, \
-                 normal, triangular, beta",
+                 normal, triangular, beta, particles",
                 suggest(dist, DISTS.iter().copied())
             ),
         ));

@@ -33,6 +33,9 @@ impl Dist {
                 min,
                 max,
             } => min + (max - min) * beta_quantile(u, alpha, beta),
+            // A design over a posterior's numbers spans the particles' range evenly: the
+            // particles themselves are a joint sample, not a marginal to invert.
+            Dist::Particles { min, max, .. } => min + u * (max - min),
         }
     }
 }

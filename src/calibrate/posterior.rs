@@ -1,0 +1,375 @@
+//! The posterior of a calibration: the error model that links the simulated series to the
+//! observed points, its likelihood for the ABC-SMC sampler (`abc.rs`), and the posterior
+//! predictive (docs/validation.md, "Posterior calibration").
+//!
+//! Error model: an observed point `y` of a target is one run's value `x(θ)` plus a structural
+//! discrepancy `e ~ N(0, δ²)`; `δ` (model error, measurement error included) is shared by the
+//! targets of one simulated measure (`alignment`, `membership_support`, `poll_friend`, ...),
+//! declared in `[calibration.discrepancy]` or estimated with the parameters under a
+//! log-uniform prior between its bounds (scale-free: each factor of two is as likely a priori;
+//! the sampler moves `ln δ`). Each particle's likelihood is a synthetic likelihood (Wood 2010): `R` runs on seeds
+//! of the particle's own give the mean `m` and the run-to-run variance `s²` of each point, and
+//! `y ~ N(m, δ² + s²(1 + 1/R))`. A target's weight is the power of its likelihood, capped at 1
+//! (a point never counts for more than one observation; a weight below 1 counts it for less).
+//! Points are independent given the parameters.
+
+use super::abc::{self, Evaluation, Generation, Posterior, Prior};
+use super::config::{Discrepancy, PosteriorConfig};
+use super::objective::Problem;
+use crate::experiment::{RunSpec, measures, member};
+use crate::model::rng::{Rng, run_seed};
+use crate::model::{Observer, YearRecord, run};
+use crate::stats::{Quantiles, SeriesKey, Summary, summarize};
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+
+/// A model-error group: the targets of one simulated measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// The simulated measure.
+    pub measure: String,
+    /// Declared or estimated.
+    pub sd: Discrepancy,
+}
+
+/// The parameters the sampler moves: the free model parameters, then one discrepancy sd per
+/// estimated group.
+pub struct PosteriorProblem<'a> {
+    problem: &'a Problem,
+    /// Groups of the targets with points.
+    pub groups: Vec<Group>,
+    /// Group of each target of the problem.
+    target_group: Vec<usize>,
+    /// Position of each estimated group's sd in the sampled vector.
+    group_dim: Vec<Option<usize>>,
+    runs: usize,
+}
+
+impl<'a> PosteriorProblem<'a> {
+    /// The posterior problem over `problem`'s free parameters and targets.
+    pub fn new(problem: &'a Problem, config: &PosteriorConfig) -> PosteriorProblem<'a> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut target_group = Vec::new();
+        for t in problem.targets() {
+            let g = match groups.iter().position(|g| g.measure == t.key.measure) {
+                Some(g) => g,
+                None => {
+                    groups.push(Group {
+                        measure: t.key.measure.clone(),
+                        sd: config.discrepancy_of(&t.key.measure),
+                    });
+                    groups.len() - 1
+                }
+            };
+            target_group.push(g);
+        }
+        let mut next = problem.dim();
+        let group_dim = groups
+            .iter()
+            .map(|g| match g.sd {
+                Discrepancy::Fixed(_) => None,
+                Discrepancy::Free { .. } => {
+                    next += 1;
+                    Some(next - 1)
+                }
+            })
+            .collect();
+        PosteriorProblem {
+            problem,
+            groups,
+            target_group,
+            group_dim,
+            runs: config.runs.max(2),
+        }
+    }
+
+    /// The underlying point-fit problem.
+    pub fn problem(&self) -> &Problem {
+        self.problem
+    }
+
+    /// A sampled vector on the parameters' own scale: estimated sds as `δ`, not `ln δ`.
+    pub fn natural(&self, theta: &[f64]) -> Vec<f64> {
+        let mut v = theta.to_vec();
+        for d in self.group_dim.iter().flatten() {
+            v[*d] = v[*d].exp();
+        }
+        v
+    }
+
+    /// The prior's bounds on the parameters' own scale (`natural` of the box's corners).
+    pub fn natural_bounds(&self) -> (Vec<f64>, Vec<f64>) {
+        let p = self.prior();
+        (self.natural(&p.lo), self.natural(&p.hi))
+    }
+
+    /// Names of the sampled dimensions: free parameter paths, then `discrepancy.<measure>`.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.problem.free().iter().map(|f| f.path.clone()).collect();
+        for (g, d) in self.groups.iter().zip(&self.group_dim) {
+            if d.is_some() {
+                names.push(format!("discrepancy.{}", g.measure));
+            }
+        }
+        names
+    }
+
+    /// The prior: the free parameters' bounds, then the estimated sds' bounds on `ln δ`.
+    pub fn prior(&self) -> Prior {
+        let mut lo: Vec<f64> = self.problem.free().iter().map(|f| f.min).collect();
+        let mut hi: Vec<f64> = self.problem.free().iter().map(|f| f.max).collect();
+        for g in &self.groups {
+            if let Discrepancy::Free { min, max } = g.sd {
+                lo.push(min.ln());
+                hi.push(max.ln());
+            }
+        }
+        Prior { lo, hi }
+    }
+
+    /// The discrepancy sd of group `g` at the sampled vector `theta`.
+    pub fn group_sd(&self, theta: &[f64], g: usize) -> f64 {
+        match (self.groups[g].sd, self.group_dim[g]) {
+            (Discrepancy::Fixed(sd), _) => sd,
+            (_, Some(d)) => theta[d].exp(),
+            // Unreachable: a free group always has a dimension.
+            (Discrepancy::Free { min, .. }, None) => min,
+        }
+    }
+
+    /// The discrepancy sd of the problem's target `t` at `theta`.
+    pub fn target_sd(&self, theta: &[f64], t: usize) -> f64 {
+        self.group_sd(theta, self.target_group[t])
+    }
+
+    /// The synthetic log-likelihood of the observations at `theta` from `runs` runs seeded
+    /// from `seed`.
+    pub fn evaluate(&self, theta: &[f64], seed: u64) -> Evaluation {
+        let refused = Evaluation {
+            log_likelihood: f64::NEG_INFINITY,
+            distance: f64::INFINITY,
+        };
+        let d = self.problem.dim();
+        let seeds: Vec<u64> = (0..self.runs as u64)
+            .map(|r| run_seed(seed, 0, r))
+            .collect();
+        let Ok(sims) = self.problem.sample_runs(&theta[..d], &seeds) else {
+            return refused;
+        };
+        let r = sims.len() as f64;
+        let (mut ll, mut z2, mut n) = (0.0, 0.0, 0usize);
+        for (t, target) in self.problem.targets().iter().enumerate() {
+            let power = target.weight.min(1.0);
+            if power <= 0.0 {
+                continue;
+            }
+            let sd = self.target_sd(theta, t);
+            for (p, &slot) in target.points.iter().zip(self.problem.slots_of(t)) {
+                let xs: Vec<f64> = sims.iter().map(|s| s[slot]).collect();
+                let m = xs.iter().sum::<f64>() / r;
+                let s2 = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (r - 1.0);
+                let var = sd * sd + s2 * (1.0 + 1.0 / r);
+                if !m.is_finite() || var.is_nan() || var <= 0.0 {
+                    return refused;
+                }
+                let z = (p.value - m).powi(2) / var;
+                ll += -0.5 * power * (z + (std::f64::consts::TAU * var).ln());
+                z2 += z;
+                n += 1;
+            }
+        }
+        Evaluation {
+            log_likelihood: ll,
+            distance: (z2 / n.max(1) as f64).sqrt(),
+        }
+    }
+
+    /// Runs the sampler.
+    pub fn sample(
+        &self,
+        settings: &abc::Settings,
+        on_generation: &mut dyn FnMut(&Generation),
+    ) -> Posterior {
+        abc::sample(
+            &self.prior(),
+            settings,
+            self.problem.pool(),
+            |t, s| self.evaluate(t, s),
+            on_generation,
+        )
+    }
+}
+
+/// Draws of the posterior predictive of every target's series over the whole horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predictive {
+    /// Simulated years.
+    pub years: Vec<i32>,
+    /// The target series, in the problem's target order.
+    pub keys: Vec<SeriesKey>,
+    /// Particle of each draw.
+    pub particle: Vec<usize>,
+    /// One run's value per draw, `[draw][target][year]`.
+    pub model: Vec<Vec<Vec<f64>>>,
+    /// The same plus the draw's discrepancy, clamped to [0, 1], `[draw][target][year]`.
+    pub observed: Vec<Vec<Vec<f64>>>,
+}
+
+/// `n` particle indices by systematic resampling of `weights` (deterministic given `u`).
+pub fn resample(weights: &[f64], n: usize, u: f64) -> Vec<usize> {
+    let cum = abc::cumulative(weights);
+    (0..n)
+        .map(|i| abc::pick(&cum, (i as f64 + u) / n as f64))
+        .collect()
+}
+
+/// Collects the values of some series every year.
+struct Series<'a> {
+    index: &'a [usize],
+    buf: Vec<f64>,
+    out: Vec<Vec<f64>>,
+}
+
+impl Observer for Series<'_> {
+    fn year(&mut self, rec: &YearRecord) {
+        self.buf.clear();
+        measures::values(rec, &mut self.buf);
+        for (o, &k) in self.out.iter_mut().zip(self.index) {
+            o.push(self.buf.get(k).copied().unwrap_or(f64::NAN));
+        }
+    }
+}
+
+/// The posterior predictive: `draws` runs, each of a particle drawn by systematic resampling
+/// of the last generation, with its own seed, plus an independent discrepancy draw per point.
+pub fn predictive(
+    pp: &PosteriorProblem<'_>,
+    generation: &Generation,
+    draws: usize,
+    seed: u64,
+) -> anyhow::Result<Predictive> {
+    let problem = pp.problem();
+    let mut u_rng = Rng::seed_from_u64(run_seed(seed, u64::MAX, 0));
+    let particle = resample(&generation.weights, draws, u_rng.random::<f64>());
+    let d = problem.dim();
+    let first = problem.scenario_at(&generation.particles[0][..d])?;
+    let keys_all = measures::series(&first.base);
+    let keys: Vec<SeriesKey> = problem.targets().iter().map(|t| t.key.clone()).collect();
+    let index: Vec<usize> = keys
+        .iter()
+        .map(|k| keys_all.iter().position(|a| a == k).unwrap_or(usize::MAX))
+        .collect();
+    let years: Vec<i32> = (first.base.start..=first.base.end).collect();
+    type Draw = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+    let rows: Vec<anyhow::Result<Draw>> = problem.pool().install(|| {
+        particle
+            .par_iter()
+            .enumerate()
+            .map(|(i, &j)| {
+                let theta = &generation.particles[j];
+                let s = problem.scenario_at(&theta[..d])?;
+                let spec = RunSpec {
+                    case: 0,
+                    replicate: i as u64,
+                    seed: run_seed(seed, 1, i as u64),
+                };
+                let params = member(&s, &spec);
+                let mut obs = Series {
+                    index: &index,
+                    buf: Vec::new(),
+                    out: vec![Vec::new(); index.len()],
+                };
+                run(&params, spec.seed, &mut obs);
+                let mut rng = Rng::seed_from_u64(run_seed(seed, 2, i as u64));
+                let noisy = obs
+                    .out
+                    .iter()
+                    .enumerate()
+                    .map(|(t, series)| {
+                        let sd = pp.target_sd(theta, t);
+                        series
+                            .iter()
+                            .map(|x| {
+                                let z: f64 = rng.sample(rand_distr::StandardNormal);
+                                (x + sd * z).clamp(0.0, 1.0)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Ok((obs.out, noisy))
+            })
+            .collect()
+    });
+    let mut model = Vec::with_capacity(draws);
+    let mut observed = Vec::with_capacity(draws);
+    for r in rows {
+        let (m, o) = r?;
+        model.push(m);
+        observed.push(o);
+    }
+    Ok(Predictive {
+        years,
+        keys,
+        particle,
+        model,
+        observed,
+    })
+}
+
+impl Predictive {
+    /// Quantiles of target `t` in year index `y`, with the discrepancy (`with_error`) or of
+    /// the runs alone.
+    pub fn quantiles(&self, t: usize, y: usize, with_error: bool) -> Quantiles {
+        let src = if with_error {
+            &self.observed
+        } else {
+            &self.model
+        };
+        let mut v: Vec<f64> = src
+            .iter()
+            .map(|d| d[t][y])
+            .filter(|x| x.is_finite())
+            .collect();
+        summarize(&mut v)
+    }
+
+    /// A summary of the target series (for fan charts).
+    pub fn summary(&self, with_error: bool) -> Summary {
+        let mut s = Summary {
+            years: self.years.clone(),
+            runs: self.model.len(),
+            series: Default::default(),
+        };
+        for (t, k) in self.keys.iter().enumerate() {
+            let q = (0..self.years.len())
+                .map(|y| self.quantiles(t, y, with_error))
+                .collect();
+            s.series.insert(k.clone(), q);
+        }
+        s
+    }
+
+    /// The sorted predictive sample of target `t` in `year` (with the discrepancy).
+    pub fn sample_at(&self, t: usize, year: i32) -> Option<Vec<f64>> {
+        let y = self.years.iter().position(|v| *v == year)?;
+        let mut v: Vec<f64> = self
+            .observed
+            .iter()
+            .map(|d| d[t][y])
+            .filter(|x| x.is_finite())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        Some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systematic_resampling_follows_the_weights() {
+        let idx = resample(&[0.5, 0.25, 0.25], 8, 0.5);
+        assert_eq!(idx, vec![0, 0, 0, 0, 1, 1, 2, 2]);
+    }
+}
