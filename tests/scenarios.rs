@@ -273,6 +273,29 @@ fn us_pressure_pulls_away_from_russia_in_security_toward_the_us() {
     story.finish("us_pressure");
 }
 
+/// Issue 11, point 3 (imposition rewards defection): the CAATSA-style arms sanction is
+/// imposed on closeness to Russia in security; China, a rival of the US there, used to offer
+/// `β S` = 0.4 against a damage `δ S` = 0.08, and the upper tail of runs ran to China in
+/// security (95th percentile 0.92 in 2040 against 0.74 in the baseline). With compensation
+/// capped at the damage and a secondary-sanction exposure, the tail stays within 0.1 of the
+/// baseline's (measured 0.42 against 0.47; the history start also moves, docs/model.md §10).
+#[test]
+fn us_pressure_sanctions_do_not_push_the_tail_to_the_buster() {
+    let p95 = |name: &str| {
+        let e = &run(name).ensemble;
+        let s = e
+            .summary
+            .get("closeness", "CN", "security")
+            .expect("closeness CN security");
+        s[year_index(e, 2040)].p95
+    };
+    let (story, base) = (p95("us_pressure"), p95("baseline"));
+    assert!(
+        story < base + 0.1 && story < 0.8,
+        "95th percentile of closeness to China in security, 2040: us_pressure {story}, baseline {base}"
+    );
+}
+
 #[test]
 fn us_pressure_5g_red_line_does_not_bind_on_the_historical_state() {
     let r = run("us_pressure");

@@ -217,6 +217,10 @@ pub(crate) struct PowerToml {
     pub buster: Option<Raw>,
     /// Sensitivity of the media's image of the power to its visible aid.
     pub media_sensitivity: Option<Raw>,
+    /// Exposure `c_p` of the state to secondary sanctions while this power compensates for a rival's sanction: a cost `½ c_p S x²` on closeness to it in that domain (docs/model.md §5.3).
+    pub bust_cost: Option<Raw>,
+    /// Cap `κ_p` on its compensation for a rival's sanction, as a share of the damage `δ_S S` (docs/model.md §5.3).
+    pub buster_cap: Option<Raw>,
 }
 
 /// `mix = { ... }`: shares of the budget.
