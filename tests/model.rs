@@ -716,3 +716,26 @@ fn uncapped_compensation_is_the_buster_capacity() {
     let v2 = simulate::model::government::values(&w2, Domain::Technology.index());
     assert!((v2[3][9] - 0.1).abs() < 1e-12, "{}", v2[3][9]);
 }
+
+#[test]
+fn conditionality_rewards_alignment_and_punishes_ties_to_rivals() {
+    // Issue 11, point 2 (docs/model.md §5.2): 1 at the start, up with closeness to the EU,
+    // down with closeness to Russia in security; the courting rule when switched off.
+    let params = check(defaults::serbia());
+    let mut w = simulate::model::world::World::new(&params, 1);
+    let f = simulate::model::powers::conditionality_factor;
+    assert!((f(&w, 0) - 1.0).abs() < 1e-12);
+    let sec = Domain::Security.index();
+    w.x[0][sec] += 0.2;
+    let closer = f(&w, 0);
+    assert!(closer > 1.0, "{closer}");
+    w.x[0][sec] -= 0.2;
+    w.x[2][sec] += 0.2;
+    let rival = f(&w, 0);
+    assert!(rival < 1.0, "{rival}");
+    // κ = 1: own gain 0.25 × 0.2 = 0.05; rival 0.5 × 0.8 × 0.2 = 0.08 (EU-RU security rivalry).
+    assert!(
+        (closer - 1.05).abs() < 1e-9 && (rival - 0.92).abs() < 1e-9,
+        "{closer} {rival}"
+    );
+}

@@ -360,6 +360,23 @@ fn eu_credible_accession_pulls_toward_the_eu() {
     story.finish("eu_credible_accession (closeness)");
 }
 
+/// Issue 11, point 2 (accession conditions rather than courts): under the courting rule the
+/// EU's membership offer fell as Serbia moved closer (intensity 1.00 in 2024, 0.93 in 2040);
+/// with conditionality it stays at 1 and the EU's grants grow with alignment (0.78 to about
+/// 1.2 % of GDP by 2040, against 0.94 under the courting rule).
+#[test]
+fn eu_credible_accession_rewards_alignment() {
+    let e = &run("eu_credible_accession").ensemble;
+    let at = |m: &str, y: i32| e.summary.get(m, "EU", "").expect(m)[year_index(e, y)].mean;
+    let (a24, a40) = (
+        at("instrument.accession", 2024),
+        at("instrument.accession", 2040),
+    );
+    assert!(a40 >= a24 - 0.01, "accession intensity {a24} -> {a40}");
+    let (g24, g40) = (at("instrument.grants", 2024), at("instrument.grants", 2040));
+    assert!(g40 > g24 + 0.2, "EU grants {g24} -> {g40}");
+}
+
 #[test]
 fn eu_credible_accession_raises_membership_support() {
     // The mean: medians of a poll share move in steps of one respondent in 1000.

@@ -229,9 +229,21 @@ pub fn solve_ties(w: &mut World) {
             let force = gradient(w, &sl, d, q, &x, x[q], mu, &v[q], ex[q], &[], |_, _| {});
             w.ties[q][d] = -force;
             let mut at_rest = vec![0.0; n_terms];
-            gradient(w, &sl, d, q, &x, x[q], mu, &v[q], ex[q], &[], |slot, val| {
-                at_rest[slot] += val;
-            });
+            gradient(
+                w,
+                &sl,
+                d,
+                q,
+                &x,
+                x[q],
+                mu,
+                &v[q],
+                ex[q],
+                &[],
+                |slot, val| {
+                    at_rest[slot] += val;
+                },
+            );
             let base = (q * N_DOMAINS + d) * n_terms;
             w.rest_forces[base..base + n_terms].copy_from_slice(&at_rest);
         }

@@ -837,7 +837,7 @@ impl Ctx<'_> {
                 out.push((kind.name(), self.param(raw, Target::Mix(p, kind), &k)?));
             }
             self.doc.put(&sec, "mix", inline(&out));
-            let fields: [(&str, Option<&Raw>, Target); 10] = [
+            let fields: [(&str, Option<&Raw>, Target); 11] = [
                 (
                     "trade",
                     entry.and_then(|e| e.trade.as_ref()),
@@ -877,6 +877,11 @@ impl Ctx<'_> {
                     "media_sensitivity",
                     entry.and_then(|e| e.media_sensitivity.as_ref()),
                     Target::MediaSensitivity(p),
+                ),
+                (
+                    "conditionality",
+                    entry.and_then(|e| e.conditionality.as_ref()),
+                    Target::Conditionality(p),
                 ),
                 (
                     "bust_cost",
