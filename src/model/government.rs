@@ -270,9 +270,9 @@ pub fn decide(w: &mut World) {
         let e = g.option_offset;
         let mut curv = g.inertia + mu + g.option_value / (e * e);
         let mut worst = 0.0_f64;
-        for q in 0..n {
+        for (q, exq) in ex.iter().enumerate() {
             let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
-            worst = worst.max(g.autonomy_cost[q] + row + ex[q]);
+            worst = worst.max(g.autonomy_cost[q] + row + exq);
         }
         curv += worst;
         for &(_, dd, _, _, coef) in &active {
