@@ -73,7 +73,7 @@ fn standard_plots_png_svg(bencher: divan::Bencher) {
     };
     let e = execute(&s, &plan, &exec, &mut |_| Ok(())).expect("runs");
     let dir = tempfile::tempdir().expect("tempdir");
-    let styles = simulate::app::styles(&s.base);
+    let styles = simulate::commands::styles(&s.base);
     let meta = Meta {
         title: "baseline".into(),
         subtitle: "bench".into(),

@@ -38,6 +38,19 @@ pub enum Command {
     /// `--runs` and `--seed` set each objective evaluation's ensemble (default:
     /// `[calibration] runs` and `seed`).
     Backtest(BacktestArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout, e.g.
+    /// `simulate completions bash > ~/.local/share/bash-completion/completions/simulate`.
+    Completions(CompletionsArgs),
+    /// Print the JSON Schema of the scenario format (for Taplo / Even Better TOML).
+    Schema,
+    /// Print the manual page (roff) to stdout, e.g. `simulate man > simulate.1; man ./simulate.1`.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// Output formats of plots.
@@ -72,6 +85,10 @@ pub struct EnsembleArgs {
     /// Results folder (default: output/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into `--out` even when it holds files that are not an earlier result (only the
+    /// files simulate writes are replaced there).
+    #[arg(long)]
+    pub force: bool,
     /// Plot formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
     pub format: Vec<FormatArg>,
@@ -96,6 +113,13 @@ pub struct RunArgs {
     /// there is saved (Ctrl-C to stop).
     #[arg(long, conflicts_with = "shard")]
     pub watch: bool,
+    /// Continue an interrupted study from its checkpoint (same scenario, seed, runs, shard and
+    /// --keep-runs); the results are byte-identical to an uninterrupted run.
+    #[arg(long, conflicts_with = "watch")]
+    pub resume: bool,
+    /// Seconds between checkpoints of a study under way (0: after every 256 runs).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +159,10 @@ pub struct MergeArgs {
     /// Results folder (default: output/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into `--out` even when it holds files that are not an earlier result (only the
+    /// files simulate writes are replaced there).
+    #[arg(long)]
+    pub force: bool,
     /// Plot formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
     pub format: Vec<FormatArg>,
@@ -171,26 +199,51 @@ pub struct BacktestArgs {
     pub rolling: bool,
 }
 
-/// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.
-pub const SUBCOMMANDS: [&str; 9] = [
-    "run",
-    "compare",
-    "check",
-    "describe",
-    "explain",
-    "merge",
-    "calibrate",
-    "backtest",
-    "help",
-];
+/// Whether `name` is a subcommand (or `help`), read from the clap definition so that a new
+/// command needs no second list.
+pub fn is_subcommand(name: &str) -> bool {
+    use clap::CommandFactory;
+    name == "help"
+        || Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
+}
 
 /// Inserts `run` when the first argument is a scenario file rather than a subcommand.
 pub fn with_default_subcommand(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
         let is_flag = first.starts_with('-');
-        if !is_flag && !SUBCOMMANDS.contains(&first) {
+        if !is_flag && !is_subcommand(first) {
             args.insert(1, "run".into());
         }
     }
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_a_subcommand_and_a_file_is_not() {
+        for name in [
+            "run",
+            "compare",
+            "check",
+            "describe",
+            "explain",
+            "merge",
+            "calibrate",
+            "backtest",
+            "help",
+        ] {
+            assert!(is_subcommand(name), "{name}");
+        }
+        assert!(!is_subcommand("scenarios/baseline.toml"));
+        let args = with_default_subcommand(vec!["simulate".into(), "s.toml".into()]);
+        assert_eq!(args[1], "run");
+        let args =
+            with_default_subcommand(vec!["simulate".into(), "check".into(), "s.toml".into()]);
+        assert_eq!(args[1], "check");
+    }
 }

@@ -164,8 +164,14 @@ pub struct ObservedData {
 /// Reads one CSV file into typed rows; errors name the file and the record.
 fn read_csv<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<Vec<T>> {
     let path = dir.join(name);
-    let mut reader = csv::Reader::from_path(&path)
-        .with_context(|| format!("reading observed series {}", path.display()))?;
+    let bytes = crate::limits::read(&path, crate::limits::DATA_BYTES).map_err(|e| {
+        crate::usage::usage(format!(
+            "cannot read observed series {}: {}",
+            path.display(),
+            crate::scenario::io_text(&e)
+        ))
+    })?;
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
     reader
         .deserialize()
         .collect::<Result<Vec<T>, _>>()

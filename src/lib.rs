@@ -16,7 +16,7 @@
 //! Layers, in dependency order: [`model`] (the simulation; takes values, returns values),
 //! [`scenario`] (TOML to checked [`model::Params`]), [`experiment`] (plans and parallel
 //! ensembles), [`stats`], [`export`] and [`plot`] (outputs), [`calibrate`] and [`data`]
-//! (fitting to observed series), [`app`] and [`cli`] (the `simulate` command).
+//! (fitting to observed series), [`commands`] and [`cli`] (the `simulate` command).
 //!
 //! One run of the default parameters, observed year by year:
 //!
@@ -37,15 +37,18 @@
 //! assert_eq!(outcome.final_closeness, last.aggregate);
 //! ```
 
-pub mod app;
 pub mod calibrate;
+pub mod checkpoint;
 pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod experiment;
 pub mod export;
+pub mod limits;
 pub mod model;
 pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+pub mod usage;

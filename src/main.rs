@@ -1,9 +1,10 @@
 //! `simulate`: parse -> dispatch -> print the error chain once -> exit code.
 
 use clap::Parser;
-use simulate::app::{self, UsageError};
 use simulate::cli::{Cli, Command, with_default_subcommand};
+use simulate::commands;
 use simulate::scenario::ScenarioError;
+use simulate::usage::{Interrupted, UsageError};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -17,17 +18,24 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
-        Command::Run(a) => app::run(a),
-        Command::Compare(a) => app::compare(a),
-        Command::Check(a) => app::check(a),
-        Command::Describe(a) => app::describe(a),
-        Command::Explain(a) => app::explain(a),
-        Command::Merge(a) => app::merge(a),
+        Command::Run(a) => commands::run(a),
+        Command::Compare(a) => commands::compare(a),
+        Command::Check(a) => commands::check(a),
+        Command::Describe(a) => commands::describe(a),
+        Command::Explain(a) => commands::explain(a),
+        Command::Merge(a) => commands::merge(a),
         Command::Calibrate(a) => simulate::calibrate::calibrate(a),
         Command::Backtest(a) => simulate::calibrate::backtest(a),
+        Command::Completions(a) => commands::completions(a),
+        Command::Man => commands::man(),
+        Command::Schema => commands::schema(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Interrupted>().is_some() => {
+            eprintln!("{err}");
+            ExitCode::from(130)
+        }
         Err(err) => {
             let user = err.chain().any(|c| {
                 c.downcast_ref::<ScenarioError>().is_some()

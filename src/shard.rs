@@ -2,16 +2,16 @@
 //! partial result; `simulate merge` combines the N partials into exactly the files a single
 //! run of the whole plan writes (fixed-point sums and exact quantiles make the merge
 //! independent of how the plan was cut).
+//!
+//! This file owns the partial format (writing and reading it); the `merge` command in
+//! `commands/merge.rs` only opens the output folder and writes the combined result.
 
-use crate::app::{UsageError, write_results};
-use crate::cli::MergeArgs;
-use crate::experiment::{Accumulator, Plan};
+use crate::experiment::{Accumulator, Ensemble, Plan};
 use crate::export::{OutputDir, sha256_hex};
-use crate::plot::Format;
-use crate::scenario::{self, Scenario};
-use anyhow::Context;
+use crate::limits;
+use crate::scenario::{self, Scenario, io_text};
+use crate::usage::UsageError;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Name of the partial state file in a shard's folder.
 pub const PARTIAL: &str = "partial.bin";
@@ -58,10 +58,11 @@ fn bad(msg: String) -> anyhow::Error {
 
 fn read_part(dir: &Path) -> anyhow::Result<Part> {
     let meta_path = dir.join(PARTIAL_META);
-    let text = std::fs::read_to_string(&meta_path).map_err(|e| {
+    let text = limits::read_text(&meta_path, limits::META_BYTES).map_err(|e| {
         bad(format!(
-            "'{}' is not a shard's results folder: cannot read {PARTIAL_META}: {e} (write shards with `simulate run --shard K/N`)",
-            dir.display()
+            "'{}' is not a shard's results folder: cannot read {PARTIAL_META}: {} (write shards with `simulate run --shard K/N`)",
+            dir.display(),
+            io_text(&e)
         ))
     })?;
     let v: serde_json::Value = serde_json::from_str(&text)
@@ -85,11 +86,21 @@ fn read_part(dir: &Path) -> anyhow::Result<Part> {
     })
 }
 
-/// `simulate merge DIR...`.
-pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let mut parts: Vec<Part> = args
-        .dirs
+/// The shards of one study, combined.
+pub struct Combined {
+    /// The scenario, as resolved when the shards ran.
+    pub scenario: Scenario,
+    /// The whole study's ensemble.
+    pub ensemble: Ensemble,
+    /// The plan of the whole study.
+    pub plan: Plan,
+    /// `runs.csv` of the whole study, when every shard kept its runs.
+    pub runs_csv: Option<Vec<u8>>,
+}
+
+/// Reads and checks the shard folders `dirs` and combines them into the whole study.
+pub fn combine(dirs: &[PathBuf]) -> anyhow::Result<Combined> {
+    let mut parts: Vec<Part> = dirs
         .iter()
         .map(|d| read_part(d))
         .collect::<anyhow::Result<_>>()?;
@@ -132,13 +143,19 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
         )));
     }
     let resolved = first.dir.join("scenario.resolved.toml");
-    let text = std::fs::read_to_string(&resolved)
-        .with_context(|| format!("reading {}", resolved.display()))?;
+    let text = limits::read_text(&resolved, limits::SCENARIO_BYTES).map_err(|e| {
+        bad(format!(
+            "cannot read {}: {}",
+            resolved.display(),
+            io_text(&e)
+        ))
+    })?;
     let s = scenario::load_str(&text, &resolved.display().to_string(), &first.dir, &[])?;
     let mut acc = Accumulator::new(&s.base, first.total);
     for p in &parts {
-        let bytes = std::fs::read(p.dir.join(PARTIAL))
-            .with_context(|| format!("reading {}", p.dir.join(PARTIAL).display()))?;
+        let path = p.dir.join(PARTIAL);
+        let bytes = limits::read(&path, limits::SHARD_BYTES)
+            .map_err(|e| bad(format!("cannot read {}: {}", path.display(), io_text(&e))))?;
         let mut part = Accumulator::new(&s.base, first.total);
         part.read_bytes(&bytes)
             .map_err(|e| bad(format!("{}: {e}", p.dir.join(PARTIAL).display())))?;
@@ -146,53 +163,46 @@ pub fn merge(args: &MergeArgs, fmts: &[Format]) -> anyhow::Result<()> {
             .map_err(|e| bad(format!("{}: {e}", p.dir.display())))?;
     }
     let ensemble = acc.finish();
-    if ensemble.runs != first.total {
+    if ensemble.runs + ensemble.failures.len() != first.total {
         return Err(bad(format!(
             "merged {} runs, the plan has {}",
             ensemble.runs, first.total
         )));
     }
     let plan = Plan::ensemble(first.seed, first.total, 0).map_err(|e| bad(e.to_string()))?;
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&s.name));
-    let out = OutputDir::create(&out_path).map_err(|e| bad(e.to_string()))?;
-    // Per-run rows: concatenated in shard order when every shard kept them.
+    Ok(Combined {
+        scenario: s,
+        ensemble,
+        plan,
+        runs_csv: runs_csv(&parts)?,
+    })
+}
+
+/// Per-run rows: concatenated in shard order when every shard kept them.
+fn runs_csv(parts: &[Part]) -> anyhow::Result<Option<Vec<u8>>> {
     let runs: Vec<PathBuf> = parts.iter().map(|p| p.dir.join("runs.csv")).collect();
-    if runs.iter().all(|r| r.exists()) {
-        let mut all = Vec::new();
-        for (i, r) in runs.iter().enumerate() {
-            let text = std::fs::read(r).map_err(|e| {
-                bad(format!(
-                    "{}: cannot read this shard's runs: {e}",
-                    r.display()
-                ))
-            })?;
-            let body = if i == 0 {
-                &text[..]
-            } else {
-                let cut = text
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(text.len(), |p| p + 1);
-                &text[cut..]
-            };
-            all.extend_from_slice(body);
-        }
-        out.write("runs.csv", &all)?;
+    if !runs.iter().all(|r| r.exists()) {
+        return Ok(None);
     }
-    let wall = started.elapsed().as_secs_f64();
-    let extra = serde_json::json!({ "merged_from": args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>() });
-    write_results(&out, &s, &ensemble, &plan, 1, fmts, wall, extra)?;
-    out.commit()?;
-    if !args.quiet {
-        eprintln!(
-            "merged {} shards ({} runs) -> {}",
-            parts.len(),
-            ensemble.runs,
-            out_path.display()
-        );
+    let mut all = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let text = limits::read(r, limits::SHARD_BYTES).map_err(|e| {
+            bad(format!(
+                "{}: cannot read this shard's runs: {}",
+                r.display(),
+                io_text(&e)
+            ))
+        })?;
+        let body = if i == 0 {
+            &text[..]
+        } else {
+            let cut = text
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(text.len(), |p| p + 1);
+            &text[cut..]
+        };
+        all.extend_from_slice(body);
     }
-    Ok(())
+    Ok(Some(all))
 }

@@ -225,6 +225,8 @@ fn run_writes_every_documented_output() {
             "manifest.json",
             "scenario.resolved.toml",
             "report.html",
+            ".simulate-files",
+            "failures.csv",
         ]
         .map(String::from)
         .into();
@@ -646,9 +648,14 @@ fn explain_decomposes_closeness_to_china_in_technology() {
     assert!(stdout.contains("net move"), "{stdout}");
     assert_eq!(
         names(&d.join("ex")),
-        ["drivers.csv", "drivers_CN.png", "drivers_CN.svg"]
-            .map(String::from)
-            .into()
+        [
+            ".simulate-files",
+            "drivers.csv",
+            "drivers_CN.png",
+            "drivers_CN.svg"
+        ]
+        .map(String::from)
+        .into()
     );
     assert_eq!(png_size(&d.join("ex/drivers_CN.png")), (1200, 800));
     let drivers = read(&d.join("ex/drivers.csv"));

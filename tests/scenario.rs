@@ -279,7 +279,7 @@ fn set_overrides_several_kinds_of_keys() {
             "rivalry.EU-US=0.25",
             "state.initial_closeness.EU.economy=0.6",
             "state.autonomy_cost.RU = 1.5",
-            "name=hello world",
+            "name=hello-world.v2",
             "threats.t={ sender = \"US\", rival = \"CN\", domain = \"technology\" }",
             "threats.t.belief={ dist = \"uniform\", min = 0.2, max = 0.4 }",
         ],
@@ -307,7 +307,7 @@ fn set_overrides_several_kinds_of_keys() {
     assert!(close(get(&s, "government.autonomy_cost.RU"), 1.5));
     let path = "government.autonomy_cost.EU";
     assert!(close(get(&s, path), default(path)));
-    assert_eq!(s.name, "hello world");
+    assert_eq!(s.name, "hello-world.v2");
     assert_eq!(s.uncertain.len(), 1);
     assert_eq!(s.uncertain[0].path, "threats.t.belief");
     let fewer = set("", &["power_ids=[\"EU\", \"RU\"]"]).unwrap();

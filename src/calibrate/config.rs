@@ -2,9 +2,9 @@
 //! targets and their weights, which parameters are free and their bounds, and the size of the
 //! search. Mistakes are `UsageError`s that name the key, the value and what is allowed.
 
-use crate::app::UsageError;
 use crate::model::{ParamSpec, Target};
 use crate::scenario::Scenario;
+use crate::usage::UsageError;
 use std::path::PathBuf;
 
 /// Runs per evaluation when the section does not say.

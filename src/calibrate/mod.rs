@@ -21,14 +21,15 @@ pub use config::{CalibrationConfig, FreeParam};
 pub use fit::{Fitted, OnIteration, Restart, Settings};
 pub use objective::{Problem, TargetData, TargetError};
 
-use crate::app::{self, UsageError};
 use crate::cli::{BacktestArgs, CalibrateArgs, EnsembleArgs, ScenarioArgs};
+use crate::commands::common as app;
 use crate::data::{ObservedData, Point};
 use crate::experiment::{self, Ensemble, Exec, Plan};
 use crate::export::{self, OutputDir, tables};
 use crate::plot::{self, Format, Meta, Observed};
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
+use crate::usage::UsageError;
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -386,7 +387,7 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&s.name));
-    let out = OutputDir::create(&out_path).map_err(|e| usage(e.to_string()))?;
+    let out = app::open_out(&out_path, args.ensemble.force)?;
 
     let settings = st.settings();
     let bar = Bar::new(settings.restarts as u64 * settings.max_iterations, st.quiet);
@@ -687,7 +688,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&s.name).join("backtest"));
-    let out = OutputDir::create(&out_path).map_err(|e| usage(e.to_string()))?;
+    let out = app::open_out(&out_path, args.ensemble.force)?;
     let settings = st.settings();
     let per_origin = settings.restarts as u64 * settings.max_iterations;
     let bar = Bar::new(per_origin * origins.len() as u64, st.quiet);

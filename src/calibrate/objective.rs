@@ -7,12 +7,12 @@
 //! targets need are kept, which makes an evaluation a few milliseconds of model time per run.
 
 use super::config::FreeParam;
-use crate::app::UsageError;
 use crate::data::Point;
 use crate::experiment::{Plan, RunSpec, measures, member};
 use crate::model::{Observer, ParamError, Params, Target, YearRecord, run};
 use crate::scenario::Scenario;
 use crate::stats::SeriesKey;
+use crate::usage::UsageError;
 use rayon::prelude::*;
 
 /// An observed series the objective compares with its simulated counterpart.

@@ -3,14 +3,16 @@
 //! results are folded in plan order, so outputs do not depend on the thread count.
 
 pub mod aggregate;
+pub mod failure;
 pub mod measures;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::run_seed;
 use crate::model::{N_DOMAINS, Params, run};
-use crate::scenario::Scenario;
+use crate::scenario::{OnFailure, Scenario};
 use crate::stats::{SeriesKey, Summary};
 use aggregate::Aggregator;
+use failure::{Failure, Fault};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -187,8 +189,10 @@ pub struct Ensemble {
     pub events: BTreeMap<(usize, FiredKey), usize>,
     /// Runs whose hedge collapsed toward each power in the last year.
     pub camps: Vec<usize>,
-    /// Runs completed.
+    /// Runs completed and summarised (failed runs excluded).
     pub runs: usize,
+    /// Runs left out because they produced a non-finite value, in plan order.
+    pub failures: Vec<Failure>,
 }
 
 /// Sortable key of a fired item.
@@ -222,6 +226,8 @@ pub struct Accumulator {
     drivers: Vec<aggregate::Fixed>,
     events: BTreeMap<(usize, FiredKey), usize>,
     camps: Vec<usize>,
+    keys: Vec<SeriesKey>,
+    failures: Vec<Failure>,
 }
 
 impl Accumulator {
@@ -232,7 +238,9 @@ impl Accumulator {
         let n = params.n_powers();
         let schema = DriverSchema::new(n, params.threats.len());
         Accumulator {
-            agg: Aggregator::new(keys, years.clone(), plan_runs),
+            agg: Aggregator::new(keys.clone(), years.clone(), plan_runs),
+            keys,
+            failures: Vec::new(),
             drivers: vec![aggregate::Fixed::default(); years.len() * n * N_DOMAINS * schema.len()],
             schema,
             years,
@@ -264,9 +272,21 @@ impl Accumulator {
         }
     }
 
+    /// Records a run left out because it failed.
+    pub fn add_failure(&mut self, failure: Failure) {
+        self.failures.push(failure);
+    }
+
+    /// Runs folded in so far, failed ones included.
+    pub fn runs_seen(&self) -> usize {
+        self.agg.runs() + self.failures.len()
+    }
+
     /// Adds another accumulator of the same scenario (a later shard).
     pub fn merge(&mut self, other: &Accumulator) -> Result<(), String> {
         self.agg.merge(&other.agg)?;
+        self.failures.extend(other.failures.iter().cloned());
+        self.failures.sort();
         for (a, b) in self.drivers.iter_mut().zip(&other.drivers) {
             a.0 += b.0;
         }
@@ -281,7 +301,7 @@ impl Accumulator {
 
     /// Serialises the state for a partial result.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = b"SIMPART1".to_vec();
+        let mut out = b"SIMPART2".to_vec();
         self.agg.write_state(&mut out);
         for d in &self.drivers {
             out.extend_from_slice(&d.0.to_le_bytes());
@@ -296,13 +316,23 @@ impl Accumulator {
         for c in &self.camps {
             out.extend_from_slice(&(*c as u64).to_le_bytes());
         }
+        out.extend_from_slice(&(self.failures.len() as u64).to_le_bytes());
+        for f in &self.failures {
+            out.extend_from_slice(&f.case.to_le_bytes());
+            out.extend_from_slice(&f.replicate.to_le_bytes());
+            out.extend_from_slice(&f.seed.to_le_bytes());
+            out.extend_from_slice(&f.year.to_le_bytes());
+            out.push(f.phase);
+            out.extend_from_slice(&(f.series.len() as u64).to_le_bytes());
+            out.extend_from_slice(f.series.as_bytes());
+        }
         out
     }
 
     /// Reads a state written by `to_bytes` into an accumulator of the same scenario.
     pub fn read_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut r = Reader { bytes, at: 0 };
-        if r.take(8)? != b"SIMPART1" {
+        if r.take(8)? != b"SIMPART2" {
             return Err("not a partial result of this version".into());
         }
         self.agg.read_state(&mut r)?;
@@ -320,6 +350,26 @@ impl Accumulator {
         }
         for c in &mut self.camps {
             *c = r.u64()? as usize;
+        }
+        let n = r.u64()? as usize;
+        self.failures.clear();
+        for _ in 0..n {
+            let case = r.u64()?;
+            let replicate = r.u64()?;
+            let seed = r.u64()?;
+            let year = r.u32()? as i32;
+            let phase = r.u8()?;
+            let len = r.u64()? as usize;
+            let series = String::from_utf8(r.take(len.min(bytes.len()))?.to_vec())
+                .map_err(|_| "partial result has a bad failure record".to_string())?;
+            self.failures.push(Failure {
+                case,
+                replicate,
+                seed,
+                year,
+                phase,
+                series,
+            });
         }
         if r.at != bytes.len() {
             return Err("partial result has trailing bytes".into());
@@ -346,6 +396,7 @@ impl Accumulator {
             events: self.events.clone(),
             camps: self.camps.clone(),
             runs,
+            failures: self.failures.clone(),
         }
     }
 }
@@ -403,25 +454,54 @@ pub fn execute_into(
     acc: &mut Accumulator,
     sink: &mut dyn FnMut(&RunOutput) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    execute_with_fault(scenario, plan, exec, acc, sink, None)
+}
+
+/// [`execute_into`], with `fault` put into chosen runs' records (a test of the failure
+/// policy). A run with a non-finite value is, by the scenario's `on_failure`, recorded in the
+/// accumulator and left out (`skip`), or stops the execution with [`failure::Aborted`] at the
+/// first such run in plan order (`abort`). `sink` sees only the runs folded in.
+pub fn execute_with_fault(
+    scenario: &Scenario,
+    plan: &Plan,
+    exec: &Exec<'_>,
+    acc: &mut Accumulator,
+    sink: &mut dyn FnMut(&RunOutput) -> anyhow::Result<()>,
+    fault: Option<&Fault>,
+) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(exec.threads.max(1))
         .build()?;
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let keys = acc.keys.clone();
+    let years = acc.years.clone();
     for batch in plan.runs.chunks(BATCH) {
-        let outputs: Vec<RunOutput> = pool.install(|| {
+        let outputs: Vec<(RunOutput, Option<Failure>)> = pool.install(|| {
             batch
                 .par_iter()
                 .map(|spec| {
-                    let out = run_one(scenario, spec);
+                    let mut out = run_one(scenario, spec);
+                    if let Some(f) = fault {
+                        f.apply(&mut out, keys.len());
+                    }
+                    let failed = failure::find(&out, &keys, &years);
                     let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     (exec.progress)(k);
-                    out
+                    (out, failed)
                 })
                 .collect()
         });
-        for out in &outputs {
-            acc.add(out);
-            sink(out)?;
+        for (out, failed) in outputs {
+            match failed {
+                Some(f) if scenario.on_failure == OnFailure::Abort => {
+                    return Err(failure::Aborted(f).into());
+                }
+                Some(f) => acc.add_failure(f),
+                None => {
+                    acc.add(&out);
+                    sink(&out)?;
+                }
+            }
         }
     }
     Ok(())

@@ -15,7 +15,24 @@ pub struct OutputDir {
     target: PathBuf,
     staging: PathBuf,
     committed: bool,
+    mode: Mode,
 }
+
+/// How the target folder is found, and so how `commit` puts the results there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Absent, empty, or an earlier result of `simulate`: the staged folder replaces it whole,
+    /// keeping what the earlier run did not write.
+    Replace,
+    /// A folder of other files, written into with `--force`: each staged file is moved in,
+    /// replacing only a file of the same name; nothing else is touched.
+    Into,
+}
+
+/// The list of files `simulate` wrote into a results folder (one name a line). With
+/// `manifest.json` it marks the folder as an earlier result, and tells a later run which files
+/// it may replace or remove.
+pub const FILE_LIST: &str = ".simulate-files";
 
 /// Why an output folder cannot be used (a user error: exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +44,43 @@ pub struct OutputError {
     pub reason: String,
 }
 
+/// Whether `dir` is a results folder written by `simulate` (it has the list of files written,
+/// or a manifest naming the tool).
+pub fn is_result(dir: &Path) -> bool {
+    if dir.join(FILE_LIST).is_file() {
+        return true;
+    }
+    crate::limits::read(&dir.join("manifest.json"), crate::limits::META_BYTES)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("tool").and_then(|t| t.as_str()) == Some("simulate"))
+}
+
+/// Whether a folder holds only results of `simulate`: nothing, earlier results (such as the
+/// shard folders of a study), and staging folders of runs under way.
+fn holds_only_results(dir: &Path) -> std::io::Result<bool> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().to_string();
+        let staging = name.starts_with('.') && name.contains(".partial-");
+        if !(staging || (e.path().is_dir() && is_result(&e.path()))) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 impl OutputDir {
     /// Prepares `target` (created with its parents at commit) and a fresh staging folder.
+    /// A non-empty folder that is not an earlier result is refused (see [`OutputDir::create_with`]).
     pub fn create(target: &Path) -> Result<OutputDir, OutputError> {
+        OutputDir::create_with(target, false)
+    }
+
+    /// Prepares `target`. An existing folder must be empty or an earlier result of `simulate`
+    /// ([`is_result`]); any other non-empty folder is refused unless `force`, and then only the
+    /// files this run writes are replaced in it.
+    pub fn create_with(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -54,6 +105,20 @@ impl OutputDir {
                 reason: format!("'{}' is a file, not a folder", file.display()),
             });
         }
+        let mode =
+            if !target.is_dir() || is_result(target) || holds_only_results(target).map_err(fail)? {
+                Mode::Replace
+            } else if force {
+                Mode::Into
+            } else {
+                return Err(OutputError {
+                    path: target.display().to_string(),
+                    reason: "the folder holds files that are not an earlier result of simulate \
+                    (it has no manifest.json): choose another --out, or add --force to write into \
+                    it (only the files simulate writes are replaced; nothing else is touched)"
+                        .into(),
+                });
+            };
         fs::create_dir_all(parent).map_err(fail)?;
         remove_stale_staging(parent, &name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
@@ -65,6 +130,7 @@ impl OutputDir {
             target: target.to_path_buf(),
             staging,
             committed: false,
+            mode,
         })
     }
 
@@ -91,9 +157,30 @@ impl OutputDir {
         fs::File::create(&path).with_context(|| format!("creating {}", path.display()))
     }
 
-    /// Moves the staged files into the target folder, replacing files of the same name and
-    /// removing stale outputs of an earlier run that this run does not write.
+    /// Moves the staged files into the target folder. An earlier result is replaced whole,
+    /// except for what the earlier run did not write (a README, the `explain/` or shard folders
+    /// inside it), which is kept; in a folder written into with `--force`, only files of the
+    /// same names are replaced.
     pub fn commit(mut self) -> anyhow::Result<()> {
+        let mut names: Vec<String> = fs::read_dir(&self.staging)
+            .with_context(|| format!("listing {}", self.staging.display()))?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().to_string()))
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("listing {}", self.staging.display()))?;
+        names.sort();
+        let mut list = names.join("\n");
+        list.push('\n');
+        fs::write(self.staging.join(FILE_LIST), list)
+            .with_context(|| format!("writing {}", self.staging.join(FILE_LIST).display()))?;
+        match self.mode {
+            Mode::Replace => self.replace()?,
+            Mode::Into => self.move_into(&names)?,
+        }
+        self.committed = true;
+        Ok(())
+    }
+
+    fn replace(&self) -> anyhow::Result<()> {
         let old = self.staging.with_extension("old");
         if self.target.exists() {
             fs::rename(&self.target, &old)
@@ -102,18 +189,44 @@ impl OutputDir {
         fs::rename(&self.staging, &self.target)
             .with_context(|| format!("moving results into {}", self.target.display()))?;
         if old.exists() {
-            // Keep files the user put there that are not ours (e.g. a README).
+            // Files of the earlier run are the ones it listed (by extension for results
+            // written before the list existed); everything else is kept.
+            let listed: Option<Vec<String>> =
+                crate::limits::read_text(&old.join(FILE_LIST), crate::limits::META_BYTES)
+                    .ok()
+                    .map(|t| t.lines().map(str::to_string).collect());
+            let theirs = |name: &str| match &listed {
+                Some(l) => l.iter().any(|n| n == name),
+                None => is_ours(name),
+            };
             if let Ok(entries) = fs::read_dir(&old) {
                 for e in entries.flatten() {
-                    let dest = self.target.join(e.file_name());
-                    if !dest.exists() && !is_ours(&e.file_name().to_string_lossy()) {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    let dest = self.target.join(&name);
+                    if !dest.exists() && name != FILE_LIST && !theirs(&name) {
                         let _ = fs::rename(e.path(), dest);
                     }
                 }
             }
             fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
         }
-        self.committed = true;
+        Ok(())
+    }
+
+    fn move_into(&self, names: &[String]) -> anyhow::Result<()> {
+        for name in names.iter().map(String::as_str).chain([FILE_LIST]) {
+            let dest = self.target.join(name);
+            if dest.is_dir() {
+                anyhow::bail!(
+                    "cannot write {}: a folder of that name is in the way",
+                    dest.display()
+                );
+            }
+            fs::rename(self.staging.join(name), &dest)
+                .with_context(|| format!("moving {} into place", dest.display()))?;
+        }
+        fs::remove_dir_all(&self.staging)
+            .with_context(|| format!("removing {}", self.staging.display()))?;
         Ok(())
     }
 }
@@ -146,7 +259,7 @@ fn remove_stale_staging(parent: &Path, name: &str) {
     }
 }
 
-/// Files a run writes (a later run replaces them all).
+/// Files a run wrote before results listed them (a later run replaces them all).
 fn is_ours(name: &str) -> bool {
     const EXT: [&str; 5] = [".csv", ".json", ".png", ".svg", ".toml"];
     EXT.iter().any(|e| name.ends_with(e)) || name.ends_with(".html")

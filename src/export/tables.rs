@@ -315,3 +315,40 @@ pub fn write_run_rows<W: std::io::Write>(
     }
     Ok(())
 }
+
+/// A row of `failures.csv`: a run left out because it produced a non-finite value.
+#[derive(Serialize)]
+pub struct FailureRow {
+    /// Case of the plan.
+    pub case: u64,
+    /// Replicate.
+    pub replicate: u64,
+    /// The run's seed (reproduce it alone with `--runs` and `--seed`: see the README).
+    pub seed: u64,
+    /// First year with a non-finite value.
+    pub year: i32,
+    /// The phase of docs/model.md §3 whose outputs first held it.
+    pub phase: &'static str,
+    /// The first non-finite series.
+    pub series: String,
+}
+
+impl Header for FailureRow {
+    const HEADER: &'static [&'static str] =
+        &["case", "replicate", "seed", "year", "phase", "series"];
+}
+
+/// The rows of `failures.csv`.
+pub fn failure_rows(e: &Ensemble) -> Vec<FailureRow> {
+    e.failures
+        .iter()
+        .map(|f| FailureRow {
+            case: f.case,
+            replicate: f.replicate,
+            seed: f.seed,
+            year: f.year,
+            phase: f.phase_name(),
+            series: f.series.clone(),
+        })
+        .collect()
+}

@@ -169,6 +169,17 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
         env!("CARGO_PKG_VERSION"),
         &ctx.scenario_sha256[..16.min(ctx.scenario_sha256.len())]
     );
+    if !e.failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\"><strong>{} of {} runs failed</strong> (a non-finite value) and are \
+             left out of every figure and table (<code>[ensemble] on_failure = \"{}\"</code>); \
+             <code>failures.csv</code> lists each with its seed, year and phase.</p>",
+            e.failures.len(),
+            e.runs + e.failures.len(),
+            s.on_failure.name()
+        );
+    }
     out.push_str("<h2>Key results</h2>\n");
     key_results(&mut out, params, e);
     out.push_str("<h2>Figures</h2>\n");

@@ -12,6 +12,7 @@ use super::layers::{Assembled, DEFAULT_POWER_IDS, PathKey, join_path, key_text};
 use super::number::{NumValue, Provenance, fmt_f64, parse_int, parse_number};
 use super::raw::{Raw, RawValue};
 use super::resolved::{Doc, inline, string};
+use super::spanned::Spanned;
 use super::start::{HistoryStart, MAX_HISTORY_RUNS, from_history};
 use super::{Dist, Uncertain};
 use crate::model::defaults::{neutral_power, serbia};
@@ -22,7 +23,6 @@ use crate::model::{
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
-use toml::Spanned;
 
 /// Runs in an ensemble when the scenario does not say.
 pub(crate) const DEFAULT_RUNS: usize = 200;
@@ -45,6 +45,7 @@ pub(crate) struct Converted {
     pub provenance: BTreeMap<String, Provenance>,
     pub runs: usize,
     pub seed: u64,
+    pub on_failure: super::OnFailure,
     pub resolved_toml: String,
 }
 
@@ -81,10 +82,7 @@ pub(crate) fn convert(
     reference: Option<&str>,
 ) -> Res<Converted> {
     let (map, file) = (&assembled.map, &assembled.file);
-    let name = file
-        .name
-        .as_ref()
-        .map_or_else(|| default_name.to_string(), |n| n.get_ref().clone());
+    let name = super::name::scenario_name(map, file.name.as_ref(), default_name)?;
     let description = file
         .description
         .as_ref()
@@ -120,6 +118,10 @@ pub(crate) fn convert(
     cx.years(file)?;
     cx.start(file, assembled.history.as_ref(), &ids)?;
     let (runs, seed) = cx.ensemble(file)?;
+    let on_failure = file.ensemble.as_ref().and_then(|e| e.on_failure.as_ref());
+    let on_failure = super::failure::on_failure(map, on_failure)?;
+    cx.doc
+        .put(&["ensemble"], "on_failure", string(on_failure.name()));
     cx.state(file)?;
     cx.powers(file)?;
     cx.instruments(file)?;
@@ -146,6 +148,7 @@ pub(crate) fn convert(
         provenance: cx.provenance,
         runs,
         seed,
+        on_failure,
         resolved_toml,
     })
 }

@@ -19,15 +19,15 @@
 //! Depends on serde and toml only; knows nothing of the model.
 
 use super::raw::Raw;
+use super::spanned::Spanned;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use toml::Spanned;
 
 /// Entries of a table keyed by a name the file chooses (power id, threat id, event name).
 pub(crate) type Named<T> = BTreeMap<Spanned<String>, T>;
 
 /// `[start]`: start from the state a historical scenario reaches.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StartToml {
     /// A scenario file (relative to this one) that covers the years before this one starts.
@@ -45,7 +45,7 @@ pub(crate) struct StartToml {
 }
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScenarioToml {
     /// Name of the scenario, used in outputs. Default: the file name without `.toml`.
@@ -105,11 +105,12 @@ pub(crate) struct ScenarioToml {
     /// in name order.
     pub rules: Option<Named<RuleToml>>,
     /// Free-form settings for calibration, kept as they are.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub calibration: Option<toml::Table>,
 }
 
 /// `[years]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct YearsToml {
     /// First simulated year (integer).
@@ -119,7 +120,7 @@ pub(crate) struct YearsToml {
 }
 
 /// `[ensemble]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnsembleToml {
     /// Number of runs (integer, 1 to 10,000,000). Default 200.
@@ -128,10 +129,13 @@ pub(crate) struct EnsembleToml {
     pub seed: Option<Raw>,
     /// Draw fixed numbers of confidence B, C, D within ±5%, ±15%, ±30%. Default true.
     pub widen_by_confidence: Option<Spanned<bool>>,
+    /// A run with a non-finite value: `"skip"` it (recorded in failures.csv, counted) or
+    /// `"abort"` the study. Default "skip".
+    pub on_failure: Option<Spanned<String>>,
 }
 
 /// `[state]`: the focal government (docs/model.md §5.1).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StateToml {
     /// Name of the focal state.
@@ -176,7 +180,7 @@ pub(crate) struct StateToml {
 }
 
 /// One number per domain.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DomainsToml {
     /// Economy.
@@ -190,7 +194,7 @@ pub(crate) struct DomainsToml {
 }
 
 /// `[powers.<id>]`: a power courting the state.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PowerToml {
     /// Display name.
@@ -226,7 +230,7 @@ pub(crate) struct PowerToml {
 }
 
 /// `mix = { ... }`: shares of the budget.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MixToml {
     /// Budget grants.
@@ -242,7 +246,7 @@ pub(crate) struct MixToml {
 }
 
 /// `[instruments.<kind>]`: a row of the instrument table (docs/model.md §2).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InstrumentToml {
     /// How much the kind feeds the economy domain.
@@ -264,7 +268,7 @@ pub(crate) struct InstrumentToml {
 }
 
 /// `[accession]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccessionToml {
     /// The power offering membership (`""` for none).
@@ -274,7 +278,7 @@ pub(crate) struct AccessionToml {
 }
 
 /// `[threats.<id>]`: a red line a power may threaten to enforce (docs/model.md §5.3).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ThreatToml {
     /// The power that threatens.
@@ -306,7 +310,7 @@ pub(crate) struct ThreatToml {
 }
 
 /// `[population]`: citizens and media (docs/model.md §5.4).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PopulationToml {
     /// Number of simulated citizens (integer, 1 to 1,000,000).
@@ -351,7 +355,7 @@ pub(crate) struct PopulationToml {
 }
 
 /// `[polls]`: simulated polls (docs/model.md §6).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PollsToml {
     /// Respondents per poll (integer, 1 to 1,000,000).
@@ -375,7 +379,7 @@ pub(crate) struct PollsToml {
 }
 
 /// `[alignment]`: alignment with a power's foreign-policy declarations (docs/model.md §6).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AlignmentToml {
     /// The power whose declarations the state may join.
@@ -393,7 +397,7 @@ pub(crate) struct AlignmentToml {
 }
 
 /// `ramp = { "<path>" = { to = 1.5, years = 5 } }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RampToml {
     /// Value reached at the end.
@@ -403,7 +407,7 @@ pub(crate) struct RampToml {
 }
 
 /// `deliver = [{ power = "CN", kind = "health_aid", amount = 0.1 }]`: a one-off delivery.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliverToml {
     /// The power delivering.
@@ -415,7 +419,7 @@ pub(crate) struct DeliverToml {
 }
 
 /// `experience = [{ power = "CN", share = 0.1, sign = -1 }]`: direct experience of citizens.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExperienceToml {
     /// The power experienced.
@@ -431,7 +435,7 @@ pub(crate) struct ExperienceToml {
 macro_rules! with_effects {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub(crate) struct $name {
             $($(#[$fmeta])* pub $field: $ty,)*

@@ -77,8 +77,21 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     while let Some((rel, span)) = find_extends(&map, current)? {
         let path = dir.join(&rel);
         let shown = path.display().to_string();
-        let read = std::fs::canonicalize(&path)
-            .and_then(|c| std::fs::read_to_string(&c).map(|text| (c, text)));
+        if chain.len() >= crate::limits::EXTENDS_DEPTH {
+            return Err(map.error(
+                ErrorKind::Invalid,
+                Some(span),
+                Some("extends"),
+                format!(
+                    "extends = \"{rel}\": the chain is longer than {} files: allowed at most {} ancestors",
+                    crate::limits::EXTENDS_DEPTH,
+                    crate::limits::EXTENDS_DEPTH - 1
+                ),
+            ));
+        }
+        let read = std::fs::canonicalize(&path).and_then(|c| {
+            crate::limits::read_text(&c, crate::limits::SCENARIO_BYTES).map(|text| (c, text))
+        });
         let (canonical, text) = read.map_err(|e| {
             map.error(
                 ErrorKind::Io,
@@ -176,7 +189,7 @@ fn path_key(layer: &DeTable<'_>, path: &[&str], dir: &Path) -> Option<PathKey> {
 }
 
 /// An I/O error as text, without the "(os error 2)" suffix.
-pub(crate) fn io_text(e: &std::io::Error) -> String {
+pub fn io_text(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_string(),

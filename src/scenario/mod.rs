@@ -11,15 +11,20 @@
 mod convert;
 mod describe;
 mod error;
+mod failure;
 mod file;
 mod layers;
+mod name;
 mod number;
 mod raw;
 mod resolved;
+mod spanned;
 mod start;
 
 pub use describe::{DescribeRow, describe};
 pub use error::{ErrorKind, Place, ScenarioError};
+pub use failure::OnFailure;
+pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
 
 use crate::model::rng::{Stream, run_seed, stream};
@@ -48,6 +53,8 @@ pub struct Scenario {
     pub runs: usize,
     /// `[ensemble] seed`.
     pub seed: u64,
+    /// `[ensemble] on_failure`: what to do with a run that produced a non-finite value.
+    pub on_failure: OnFailure,
     /// The fully resolved scenario as TOML: `extends` flattened, `--set` applied, every
     /// parameter written (defaults included). Loading it gives identical `Params` and the same
     /// uncertain numbers.
@@ -238,11 +245,21 @@ impl Drawn {
     }
 }
 
+/// The JSON Schema of the scenario format, generated from the structs the loader deserializes
+/// (`file.rs`): every key with its `///` description, unknown keys refused. Values the loader
+/// reads by hand (numbers with distributions or provenance, maps by power) are open in the
+/// schema; their checks are the loader's.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(file::ScenarioToml);
+    schema.insert("title".into(), "simulate scenario".into());
+    schema.to_value()
+}
+
 /// Loads a scenario file. `overrides` are `--set` arguments, `key.path=value` with the TOML
 /// key path (`powers.US.budget=0.5`, `ensemble.runs=50`).
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::limits::read_text(path, crate::limits::SCENARIO_BYTES).map_err(|e| {
         ScenarioError::bare(
             ErrorKind::Io,
             format!("cannot read scenario '{shown}': {}", layers::io_text(&e)),
@@ -342,7 +359,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
             same.then_some(r)
         }
         RefChoice::File(file, from) => {
-            let r = std::fs::read_to_string(&file)
+            let r = crate::limits::read_text(&file, crate::limits::SCENARIO_BYTES)
                 .map_err(|e| {
                     let span = assembled.reference.as_ref().map(|k| k.span.clone());
                     assembled.map.error(
@@ -395,6 +412,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         provenance: c.provenance,
         runs: c.runs,
         seed: c.seed,
+        on_failure: c.on_failure,
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
         reference: reference.map(|(r, _)| Box::new(r)),
@@ -426,6 +444,7 @@ fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), Scenario
             provenance: c.provenance,
             runs: c.runs,
             seed: c.seed,
+            on_failure: c.on_failure,
             resolved_toml: c.resolved_toml,
             calibration: assembled.file.calibration,
             reference: None,

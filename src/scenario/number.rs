@@ -3,10 +3,10 @@
 
 use super::error::{ErrorKind, ScenarioError, SourceMap, suggest};
 use super::raw::{Raw, RawValue};
+use super::spanned::Spanned;
 use rand_distr::Distribution;
 use std::fmt;
 use std::ops::Range;
-use toml::Spanned;
 
 /// A probability distribution of an uncertain parameter.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -3,10 +3,10 @@
 //! maps). Deserialized through `toml`'s own deserializer, so spans are those of the merged
 //! document (see `layers.rs`).
 
+use super::spanned::Spanned;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use std::fmt;
-use toml::Spanned;
 
 /// A value with its span.
 pub(crate) type Raw = Spanned<RawValue>;
@@ -105,6 +105,24 @@ impl<'de> Visitor<'de> for RawVisitor {
             entries.push((key, value));
         }
         Ok(RawValue::Table(entries))
+    }
+}
+
+/// In the schema, a hand-read value is any TOML value: the loader checks it (a number, an
+/// integer, a name, or a table such as `{ value = 0.3, source = "...", confidence = "B" }`,
+/// `{ dist = "uniform", min = 0.2, max = 0.5 }` or a per-power or per-domain map).
+impl schemars::JsonSchema for RawValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Value".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number, an integer or a string; or a table: a number with its \
+                provenance ({ value, source, confidence }), a distribution ({ dist = \"uniform\" | \
+                \"normal\" | \"triangular\" | \"beta\", ... }), or a map by power or domain. \
+                `simulate describe` lists every parameter and its allowed range.",
+            "type": ["number", "integer", "string", "boolean", "array", "object"]
+        })
     }
 }
 

@@ -1,0 +1,339 @@
+//! `simulate run`: one scenario's ensemble (or one shard of it) into a results folder, and
+//! `--watch`, which runs again after every save.
+//!
+//! A study checkpoints its accumulators every few seconds (`checkpoint.rs`); `--resume`
+//! continues from the checkpoint. Ctrl-C, SIGTERM and SIGHUP stop it at the next chunk of
+//! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
+
+use super::common::{
+    Progress, command_line, default_out, formats, load, open_out, plan_for, threads, usage,
+    warn_failures, write_results,
+};
+use crate::checkpoint::{self, Saved};
+use crate::cli::RunArgs;
+use crate::experiment::{self, Exec, Plan, RunOutput, measures};
+use crate::export::{self, tables};
+use crate::usage::Interrupted;
+use anyhow::Context;
+use std::io::Seek;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Runs between checks for a stop request and for a checkpoint.
+const CHUNK: usize = 256;
+
+/// Set by the first Ctrl-C (SIGINT, SIGTERM, SIGHUP): the study stops at the next chunk.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the stop handler once: the first signal asks the study to stop cleanly, a second
+/// one ends the process at once.
+fn install_stop_handler() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Parses `K/N`.
+fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
+    let bad = || {
+        usage(format!(
+            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// Modification times of the TOML files in a folder (the scenario and the files it extends
+/// usually live together).
+fn toml_stamps(dir: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .filter_map(|e| Some((e.path(), e.metadata().ok()?.modified().ok()?)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `simulate run --watch`: run, then run again after every save of a scenario file in the
+/// scenario's folder. Errors are printed and the watch goes on. Polls twice a second, which
+/// also catches editors that save by renaming a new file over the old one.
+fn watch(args: &RunArgs) -> anyhow::Result<()> {
+    let dir = args
+        .scenario
+        .scenario
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut seen = toml_stamps(&dir);
+    loop {
+        if let Err(e) = run_once(args) {
+            if STOP.load(Ordering::SeqCst) {
+                return Err(e);
+            }
+            eprintln!("error: {e:#}");
+        }
+        eprintln!(
+            "watching {} for changes (Ctrl-C to stop)",
+            dir.join("*.toml").display()
+        );
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if STOP.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let now = toml_stamps(&dir);
+            if now != seen {
+                seen = now;
+                break;
+            }
+        }
+    }
+}
+
+/// `simulate run`.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    install_stop_handler();
+    if args.watch {
+        return watch(args);
+    }
+    run_once(args)
+}
+
+fn run_once(args: &RunArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let s = load(&args.scenario.scenario, &args.scenario.set)?;
+    let e_args = &args.ensemble;
+    let threads = threads(e_args)?;
+    let full = plan_for(&s, e_args)?;
+    let full_runs = full.runs.len();
+    let (plan, shard) = match &args.shard {
+        Some(text) => {
+            let (k, n) = parse_shard(text)?;
+            (
+                full.shard(k, n).map_err(|e| usage(e.to_string()))?,
+                Some((k, n)),
+            )
+        }
+        None => (full, None),
+    };
+    let out_path = e_args.out.clone().unwrap_or_else(|| {
+        let base = default_out(&s.name);
+        match shard {
+            Some((k, n)) => base.join(format!("shard-{k}-of-{n}")),
+            None => base,
+        }
+    });
+    if !(args.checkpoint_every >= 0.0 && args.checkpoint_every.is_finite()) {
+        return Err(usage(format!(
+            "--checkpoint-every {}: allowed a number of seconds, at least 0",
+            args.checkpoint_every
+        )));
+    }
+    let fault = test_fault()?;
+    let ck_dir = checkpoint::dir_for(&out_path);
+    let study = serde_json::json!({
+        "scenario_sha256": export::sha256_hex(s.resolved_toml.as_bytes()),
+        "master_seed": plan.master_seed,
+        "runs_total": full_runs,
+        "shard": shard.map(|(k, n)| format!("{k}/{n}")),
+        "keep_runs": args.keep_runs,
+        "test_nonfinite": fault.as_ref().map(|f| f.replicates.clone()),
+    });
+    let resumed = if args.resume {
+        match checkpoint::load(&ck_dir)? {
+            Some(saved) if saved.study == study => Some(saved),
+            Some(_) => {
+                return Err(usage(format!(
+                    "the checkpoint {} is of a different study (scenario, seed, runs, shard or \
+                     --keep-runs differ): run without --resume to start over",
+                    ck_dir.display()
+                )));
+            }
+            None => {
+                return Err(usage(format!(
+                    "nothing to resume for {}: no checkpoint at {} (a study saves one every \
+                     {} s while it runs)",
+                    out_path.display(),
+                    ck_dir.display(),
+                    args.checkpoint_every
+                )));
+            }
+        }
+    } else {
+        if let Ok(Some(old)) = checkpoint::load(&ck_dir) {
+            eprintln!(
+                "note: starting over; the checkpoint of an interrupted run ({} of {} runs) is \
+                 discarded (--resume continues it)",
+                old.done,
+                plan.runs.len()
+            );
+        }
+        checkpoint::remove(&ck_dir)?;
+        None
+    };
+    let out = open_out(&out_path, e_args.force)?;
+    let fmts = formats(&e_args.format);
+    let keys = measures::series(&s.base);
+    let years: Vec<i32> = (s.base.start..=s.base.end).collect();
+    let cmd = resumed
+        .as_ref()
+        .map_or_else(command_line, |r| r.command_line.clone());
+    let mut acc = experiment::Accumulator::new(&s.base, full_runs);
+    let mut done = 0;
+    if let Some(saved) = &resumed {
+        acc.read_bytes(&saved.state).map_err(|e| {
+            usage(format!(
+                "the checkpoint {} cannot be used: {e}; run without --resume to start over",
+                ck_dir.display()
+            ))
+        })?;
+        done = saved.done;
+    }
+    // Per-run rows stream into the checkpoint folder, so that they survive a kill.
+    let mut runs_writer = if args.keep_runs {
+        std::fs::create_dir_all(&ck_dir)?;
+        let path = ck_dir.join(checkpoint::RUNS);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(resumed.is_none())
+            .open(&path)?;
+        let keep = resumed.as_ref().map_or(0, |r| r.runs_csv_len);
+        file.set_len(keep)?;
+        file.seek(std::io::SeekFrom::End(0))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        if resumed.is_none() {
+            w.write_record(tables::runs_header(&keys))?;
+        }
+        Some(w)
+    } else {
+        None
+    };
+    let sim = Instant::now();
+    let every = Duration::from_secs_f64(args.checkpoint_every);
+    let mut last_checkpoint = Instant::now();
+    {
+        let progress = Progress::new(plan.runs.len(), e_args.quiet, &s.name);
+        progress.set_done(done);
+        let tick = |_: usize| progress.tick(0);
+        let exec = Exec {
+            threads,
+            progress: &tick,
+        };
+        while done < plan.runs.len() {
+            let to = (done + CHUNK).min(plan.runs.len());
+            let chunk = Plan {
+                master_seed: plan.master_seed,
+                runs: plan.runs[done..to].to_vec(),
+            };
+            let mut sink = |o: &RunOutput| -> anyhow::Result<()> {
+                if let Some(w) = runs_writer.as_mut() {
+                    tables::write_run_rows(w, o, &years, keys.len())?;
+                }
+                Ok(())
+            };
+            experiment::execute_with_fault(&s, &chunk, &exec, &mut acc, &mut sink, fault.as_ref())?;
+            done = to;
+            let stop = STOP.load(Ordering::SeqCst);
+            if done < plan.runs.len() && (stop || last_checkpoint.elapsed() >= every) {
+                let runs_csv_len = match runs_writer.as_mut() {
+                    Some(w) => {
+                        w.flush()?;
+                        w.get_ref().get_ref().sync_data()?;
+                        w.get_ref().get_ref().metadata()?.len()
+                    }
+                    None => 0,
+                };
+                checkpoint::save(
+                    &ck_dir,
+                    &Saved {
+                        study: study.clone(),
+                        done,
+                        runs_csv_len,
+                        command_line: cmd.clone(),
+                        state: acc.to_bytes(),
+                    },
+                )?;
+                last_checkpoint = Instant::now();
+            }
+            if stop && done < plan.runs.len() {
+                progress.finish();
+                drop(out); // removes the staging folder
+                let mut again = command_line();
+                if !again.split(' ').any(|a| a == "--resume") {
+                    again.push_str(" --resume");
+                }
+                return Err(Interrupted(format!(
+                    "interrupted after {done} of {} runs; the checkpoint is in {}; continue with:\n  {again}",
+                    plan.runs.len(),
+                    ck_dir.display()
+                ))
+                .into());
+            }
+        }
+        progress.finish();
+    }
+    let sim_seconds = sim.elapsed().as_secs_f64();
+    if let Some(mut w) = runs_writer.take() {
+        w.flush()?;
+        drop(w);
+        std::fs::rename(ck_dir.join(checkpoint::RUNS), out.path().join("runs.csv"))
+            .context("moving runs.csv into the results")?;
+    }
+    if let Some(kn) = shard {
+        crate::shard::write_partial(&out, &s, &acc, &plan, full_runs, kn)?;
+    }
+    let ensemble = acc.finish();
+    let extra = serde_json::json!({
+        "simulate_seconds": sim_seconds,
+        "shard": shard.map(|(k, n)| format!("{k}/{n}")),
+        "resumed_at_run": resumed.as_ref().map(|r| r.done),
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let written = write_results(
+        &out, &s, &ensemble, &plan, threads, &fmts, wall, extra, &cmd,
+    )?;
+    out.commit()?;
+    checkpoint::remove(&ck_dir)?;
+    if !e_args.quiet {
+        let total = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{}: {} runs in {:.2} s ({:.0} runs/s; plots {:.2} s) -> {}",
+            s.name,
+            ensemble.runs,
+            total,
+            ensemble.runs as f64 / sim_seconds.max(1e-9),
+            written.plot_seconds,
+            out_path.display()
+        );
+    }
+    warn_failures(&ensemble);
+    Ok(())
+}
+
+/// The test hook of the failure policy: `SIMULATE_TEST_NONFINITE=R1,R2` puts a NaN into the
+/// records of those replicates (README, "Reliability").
+fn test_fault() -> anyhow::Result<Option<experiment::failure::Fault>> {
+    match std::env::var("SIMULATE_TEST_NONFINITE") {
+        Ok(text) => Ok(Some(
+            experiment::failure::Fault::parse(&text).map_err(usage)?,
+        )),
+        Err(_) => Ok(None),
+    }
+}
