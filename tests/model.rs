@@ -666,3 +666,76 @@ fn event_on_a_start_only_parameter_is_refused() {
     let e = Params::new(s).expect_err("must be refused");
     assert!(e.message.contains("only sets the starting state"), "{e}");
 }
+
+proptest! {
+    /// Issue 11, point 3: with the cap on (`buster_cap` at most 1), no buster offers more for
+    /// an imposed sanction than the sanction took from the state (docs/model.md §5.3), and the
+    /// buster's exposure to secondary sanctions is in force.
+    #[test]
+    fn compensation_never_exceeds_the_damage_when_capped(
+        buster in 0.0..5.0_f64,
+        cap in 0.0..=1.0_f64,
+        severity in 0.0..10.0_f64,
+        damage in 0.0..2.0_f64,
+    ) {
+        let mut p = threat_case(1.0, 0.5, 0, buster, false).spec().clone();
+        p.powers[3].buster_cap = cap;
+        p.threats[0].severity = severity;
+        p.threats[0].damage = damage;
+        let params = check(p);
+        let mut w = simulate::model::world::World::new(&params, 1);
+        w.threats[0].stage = Stage::Imposed;
+        let tech = Domain::Technology.index();
+        let v = simulate::model::government::values(&w, tech);
+        let loss = damage * severity;
+        // China (3) is the buster: positive US-CN rivalry in technology.
+        prop_assert!(v[3][9] <= loss + 1e-12, "compensation {} > damage {loss}", v[3][9]);
+        prop_assert!((v[1][9] + loss).abs() < 1e-12);
+        let ex = simulate::model::government::bust_exposure(&w, tech);
+        let expect = if v[3][9] > 0.0 { params.powers[3].bust_cost * severity } else { 0.0 };
+        prop_assert!((ex[3] - expect).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn uncapped_compensation_is_the_buster_capacity() {
+    // The switch: a cap at or above β/δ restores the earlier rule, compensation β S.
+    let mut p = threat_case(1.0, 0.5, 0, 0.5, false).spec().clone();
+    p.powers[3].buster_cap = 1000.0;
+    let params = check(p);
+    let mut w = simulate::model::world::World::new(&params, 1);
+    w.threats[0].stage = Stage::Imposed;
+    let v = simulate::model::government::values(&w, Domain::Technology.index());
+    assert!((v[3][9] - 0.5).abs() < 1e-12, "{}", v[3][9]);
+    // Capped at the damage (0.1 of severity 1), the default.
+    let w2 = {
+        let mut w = simulate::model::world::World::new(&threat_case(1.0, 0.5, 0, 0.5, false), 1);
+        w.threats[0].stage = Stage::Imposed;
+        w
+    };
+    let v2 = simulate::model::government::values(&w2, Domain::Technology.index());
+    assert!((v2[3][9] - 0.1).abs() < 1e-12, "{}", v2[3][9]);
+}
+
+#[test]
+fn conditionality_rewards_alignment_and_punishes_ties_to_rivals() {
+    // Issue 11, point 2 (docs/model.md §5.2): 1 at the start, up with closeness to the EU,
+    // down with closeness to Russia in security; the courting rule when switched off.
+    let params = check(defaults::serbia());
+    let mut w = simulate::model::world::World::new(&params, 1);
+    let f = simulate::model::powers::conditionality_factor;
+    assert!((f(&w, 0) - 1.0).abs() < 1e-12);
+    let sec = Domain::Security.index();
+    w.x[0][sec] += 0.2;
+    let closer = f(&w, 0);
+    assert!(closer > 1.0, "{closer}");
+    w.x[0][sec] -= 0.2;
+    w.x[2][sec] += 0.2;
+    let rival = f(&w, 0);
+    assert!(rival < 1.0, "{rival}");
+    // κ = 1: own gain 0.25 × 0.2 = 0.05; rival 0.5 × 0.8 × 0.2 = 0.08 (EU-RU security rivalry).
+    assert!(
+        (closer - 1.05).abs() < 1e-9 && (rival - 0.92).abs() < 1e-9,
+        "{closer} {rival}"
+    );
+}

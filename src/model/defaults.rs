@@ -78,6 +78,9 @@ pub fn neutral_power(id: &str) -> PowerParams {
         rivalry_response: 0.0,
         buster: 0.0,
         media_sensitivity: 0.1,
+        conditionality: 0.0,
+        bust_cost: 0.1,
+        buster_cap: 1.0,
     }
 }
 
@@ -116,6 +119,9 @@ pub fn serbia() -> ParamSpec {
             rivalry_response: 0.5,
             buster: 0.2,
             media_sensitivity: 0.1,
+            conditionality: 1.0,
+            bust_cost: 0.1,
+            buster_cap: 1.0,
         },
         PowerParams {
             id: "US".into(),
@@ -135,6 +141,9 @@ pub fn serbia() -> ParamSpec {
             rivalry_response: 0.5,
             buster: 0.1,
             media_sensitivity: 0.1,
+            conditionality: 0.0,
+            bust_cost: 0.1,
+            buster_cap: 1.0,
         },
         PowerParams {
             id: "RU".into(),
@@ -155,6 +164,9 @@ pub fn serbia() -> ParamSpec {
             rivalry_response: 0.5,
             buster: 0.2,
             media_sensitivity: 0.1,
+            conditionality: 0.0,
+            bust_cost: 0.1,
+            buster_cap: 1.0,
         },
         PowerParams {
             id: "CN".into(),
@@ -175,6 +187,9 @@ pub fn serbia() -> ParamSpec {
             rivalry_response: 0.5,
             buster: 0.5,
             media_sensitivity: 0.1,
+            conditionality: 0.0,
+            bust_cost: 0.1,
+            buster_cap: 1.0,
         },
     ];
     let n = powers.len();

@@ -60,14 +60,45 @@ pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
         if s.stage != Stage::Imposed || t.domain.index() != d {
             continue;
         }
-        v[t.sender][9] -= t.damage * t.severity;
+        let damage = t.damage * t.severity;
+        v[t.sender][9] -= damage;
         for (r, vr) in v.iter_mut().enumerate() {
             if r != t.sender && w.p.rivalry_of(t.sender, r, d) > 0.0 {
-                vr[9] += w.p.powers[r].buster * t.severity;
+                vr[9] += compensation(w, r, t.severity, damage);
             }
         }
     }
     v
+}
+
+/// What a sanction buster `r` offers for an imposed sanction of severity `S` that costs the
+/// state `damage` (`δ_S S`): its capacity `β_r S`, bounded by its cap `κ_r` on the share of
+/// the damage it makes good (docs/model.md §5.3).
+pub fn compensation(w: &World, r: usize, severity: f64, damage: f64) -> f64 {
+    let power = &w.p.powers[r];
+    (power.buster * severity).min(power.buster_cap * damage)
+}
+
+/// The state's exposure to secondary sanctions in domain `d`, per power: while a sanction is
+/// imposed there, leaning on a power that busts it costs `½ c_r S x_r²` (docs/model.md §5.3).
+/// Returns the curvature `Σ c_r S` of that cost for each power.
+pub fn bust_exposure(w: &World, d: usize) -> Vec<f64> {
+    let mut e = vec![0.0; w.p.powers.len()];
+    for (t, s) in w.p.threats.iter().zip(&w.threats) {
+        if s.stage != Stage::Imposed || t.domain.index() != d {
+            continue;
+        }
+        let damage = t.damage * t.severity;
+        for (r, er) in e.iter_mut().enumerate() {
+            if r != t.sender
+                && w.p.rivalry_of(t.sender, r, d) > 0.0
+                && compensation(w, r, t.severity, damage) > 0.0
+            {
+                *er += w.p.powers[r].bust_cost * t.severity;
+            }
+        }
+    }
+    e
 }
 
 /// Positions of the driver terms in the schema, looked up once per year.
@@ -137,6 +168,7 @@ fn gradient(
     prev: f64,
     mu: f64,
     value: &[f64; 10],
+    exposure: f64,
     active: &[ActiveThreat],
     mut add: impl FnMut(usize, f64),
 ) -> f64 {
@@ -153,6 +185,9 @@ fn gradient(
             _ => sl.sanctions,
         };
         put(slot, *val);
+    }
+    if exposure > 0.0 {
+        put(sl.sanctions, -exposure * x[q]);
     }
     put(sl.ties, w.ties[q][d]);
     put(sl.autonomy, -g.autonomy_cost[q] * x[q]);
@@ -187,15 +222,28 @@ pub fn solve_ties(w: &mut World) {
     let n_terms = w.schema.len();
     for d in 0..N_DOMAINS {
         let v = values(w, d);
+        let ex = bust_exposure(w, d);
         let x: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
         for q in 0..n {
             w.ties[q][d] = 0.0;
-            let force = gradient(w, &sl, d, q, &x, x[q], mu, &v[q], &[], |_, _| {});
+            let force = gradient(w, &sl, d, q, &x, x[q], mu, &v[q], ex[q], &[], |_, _| {});
             w.ties[q][d] = -force;
             let mut at_rest = vec![0.0; n_terms];
-            gradient(w, &sl, d, q, &x, x[q], mu, &v[q], &[], |slot, val| {
-                at_rest[slot] += val;
-            });
+            gradient(
+                w,
+                &sl,
+                d,
+                q,
+                &x,
+                x[q],
+                mu,
+                &v[q],
+                ex[q],
+                &[],
+                |slot, val| {
+                    at_rest[slot] += val;
+                },
+            );
             let base = (q * N_DOMAINS + d) * n_terms;
             w.rest_forces[base..base + n_terms].copy_from_slice(&at_rest);
         }
@@ -214,6 +262,7 @@ pub fn decide(w: &mut World) {
 
     for d in 0..N_DOMAINS {
         let v = values(w, d);
+        let ex = bust_exposure(w, d);
         let prev: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
         let mut x = prev.clone();
         let mut drv = vec![0.0; n * n_terms];
@@ -221,9 +270,9 @@ pub fn decide(w: &mut World) {
         let e = g.option_offset;
         let mut curv = g.inertia + mu + g.option_value / (e * e);
         let mut worst = 0.0_f64;
-        for q in 0..n {
+        for (q, exq) in ex.iter().enumerate() {
             let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
-            worst = worst.max(g.autonomy_cost[q] + row);
+            worst = worst.max(g.autonomy_cost[q] + row + exq);
         }
         curv += worst;
         for &(_, dd, _, _, coef) in &active {
@@ -245,6 +294,7 @@ pub fn decide(w: &mut World) {
                     prev[q],
                     mu,
                     &v[q],
+                    ex[q],
                     &active,
                     |slot, val| {
                         drv[base + slot] += alpha * val;

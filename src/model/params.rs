@@ -35,6 +35,12 @@ pub struct PowerParams {
     pub buster: f64,
     /// Sensitivity `β_p` of the media's image of the power to its visible aid.
     pub media_sensitivity: f64,
+    /// Conditionality `κ_c` of its membership offer and grants: they rise with the state's closeness to it and fall with its closeness to its rivals in security and diplomacy, since the start (docs/model.md §5.2; 0: the courting rule).
+    pub conditionality: f64,
+    /// Exposure `c_p` of the state to secondary sanctions while this power compensates for a rival's sanction: a cost `½ c_p S x²` on closeness to it in that domain (docs/model.md §5.3).
+    pub bust_cost: f64,
+    /// Cap `κ_p` on its compensation for a rival's sanction, as a share of the damage `δ_S S` (docs/model.md §5.3).
+    pub buster_cap: f64,
 }
 
 /// Properties of one instrument kind (a row of the instrument table).

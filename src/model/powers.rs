@@ -1,7 +1,7 @@
 //! Powers set their instruments by reactive rules under a budget (docs/model.md §5.2), and
 //! the visible aid signal follows the positive changes (§5.4). Phase 3 of the year.
 
-use super::types::{Kind, N_DOMAINS, N_KINDS};
+use super::types::{Domain, Kind, N_DOMAINS, N_KINDS};
 use super::world::{World, base_levels};
 
 /// Raw response factor `max(0, 1 + φ (x* − x) + χ Σ_q ρ_pq x_q)` of power `q` on last
@@ -24,6 +24,27 @@ pub fn response_factor(w: &World, q: usize) -> f64 {
         .max(0.0)
 }
 
+/// Conditionality factor `max(0, 1 + κ_c [(a_q − a_q⁰) − Σ_r ρ⁺_qr (x̄_r − x̄_r⁰)])` of power
+/// `q`: its closeness gain since the start, less the gain of its rivals in security and
+/// diplomacy (`x̄_r` the mean of the two, `ρ⁺_qr` the mean positive rivalry there); 1 at the
+/// start (docs/model.md §5.2).
+pub fn conditionality_factor(w: &World, q: usize) -> f64 {
+    let kappa = w.p.powers[q].conditionality;
+    let dw = w.p.government.domain_weights;
+    let agg0: f64 = (0..N_DOMAINS).map(|d| dw[d] * w.x_rest[q][d]).sum();
+    let own = w.aggregate(q) - agg0;
+    let ds = [Domain::Security.index(), Domain::Diplomacy.index()];
+    let rivals: f64 = (0..w.p.powers.len())
+        .filter(|&r| r != q)
+        .map(|r| {
+            ds.iter()
+                .map(|&d| 0.5 * w.p.rivalry_of(q, r, d).max(0.0) * (w.x[r][d] - w.x_rest[r][d]))
+                .sum::<f64>()
+        })
+        .sum();
+    (1.0 + kappa * (own - rivals)).max(0.0)
+}
+
 /// Phase 3: each power moves its instruments towards budget × mix × response factor, the
 /// factor taken relative to the first year's so that declared budgets and mixes are the
 /// levels the run starts from.
@@ -36,7 +57,15 @@ pub fn set_instruments(w: &mut World) {
         } else {
             raw
         };
-        let target = base_levels(&w.p, q, factor);
+        let mut target = base_levels(&w.p, q, factor);
+        // Conditionality: the membership offer and grants follow alignment instead of the
+        // courting rule (docs/model.md §5.2).
+        if w.p.powers[q].conditionality > 0.0 {
+            let cond = base_levels(&w.p, q, conditionality_factor(w, q));
+            for k in [Kind::Accession, Kind::Grants] {
+                target[k.index()] = cond[k.index()];
+            }
+        }
         let prev = w.inst[q];
         let mut next = [0.0; N_KINDS];
         for k in Kind::ALL {

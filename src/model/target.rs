@@ -49,6 +49,9 @@ pub enum Target {
     RivalryResponse(PowerId),
     Buster(PowerId),
     MediaSensitivity(PowerId),
+    Conditionality(PowerId),
+    BustCost(PowerId),
+    BusterCap(PowerId),
     KindDomain(Kind, Domain),
     Visibility(Kind),
     Scale(Kind),
@@ -174,6 +177,7 @@ const POWER_FIELDS: &[&str] = &[
     "rivalry_response",
     "buster",
     "media_sensitivity",
+    "buster_cap",
 ];
 
 const THREAT_FIELDS: &[&str] = &[
@@ -285,6 +289,9 @@ impl Target {
                     "rivalry_response" => Target::RivalryResponse(p),
                     "buster" => Target::Buster(p),
                     "media_sensitivity" => Target::MediaSensitivity(p),
+                    "conditionality" => Target::Conditionality(p),
+                    "bust_cost" => Target::BustCost(p),
+                    "buster_cap" => Target::BusterCap(p),
                     other => {
                         return Err(format!(
                             "unknown field '{other}' of a power: allowed {}",
@@ -437,6 +444,9 @@ impl Target {
             Target::RivalryResponse(p) => format!("powers.{}.rivalry_response", pid(p)),
             Target::Buster(p) => format!("powers.{}.buster", pid(p)),
             Target::MediaSensitivity(p) => format!("powers.{}.media_sensitivity", pid(p)),
+            Target::Conditionality(p) => format!("powers.{}.conditionality", pid(p)),
+            Target::BustCost(p) => format!("powers.{}.bust_cost", pid(p)),
+            Target::BusterCap(p) => format!("powers.{}.buster_cap", pid(p)),
             Target::KindDomain(k, d) => format!("instruments.{}.{}", k.name(), d.name()),
             Target::Visibility(k) => format!("instruments.{}.visibility", k.name()),
             Target::Scale(k) => format!("instruments.{}.scale", k.name()),
@@ -490,6 +500,9 @@ impl Target {
             Target::RivalryResponse(_) => (-10.0, 10.0),
             Target::Buster(_) => (0.0, 5.0),
             Target::MediaSensitivity(_) => (0.0, 5.0),
+            Target::Conditionality(_) => (0.0, 20.0),
+            Target::BustCost(_) => (0.0, 20.0),
+            Target::BusterCap(_) => (0.0, 1000.0),
             Target::KindDomain(..) | Target::Visibility(_) => (0.0, 1.0),
             Target::Scale(_) => (1e-6, 1e6),
             Target::Adjust(_) => (0.0, 1.0),
@@ -576,6 +589,9 @@ impl Target {
             Target::RivalryResponse(p) => s.powers[p].rivalry_response,
             Target::Buster(p) => s.powers[p].buster,
             Target::MediaSensitivity(p) => s.powers[p].media_sensitivity,
+            Target::Conditionality(p) => s.powers[p].conditionality,
+            Target::BustCost(p) => s.powers[p].bust_cost,
+            Target::BusterCap(p) => s.powers[p].buster_cap,
             Target::KindDomain(k, d) => s.kinds[k.index()].domains[d.index()],
             Target::Visibility(k) => s.kinds[k.index()].visibility,
             Target::Scale(k) => s.kinds[k.index()].scale,
@@ -677,6 +693,9 @@ impl Target {
             Target::RivalryResponse(p) => &mut s.powers[p].rivalry_response,
             Target::Buster(p) => &mut s.powers[p].buster,
             Target::MediaSensitivity(p) => &mut s.powers[p].media_sensitivity,
+            Target::Conditionality(p) => &mut s.powers[p].conditionality,
+            Target::BustCost(p) => &mut s.powers[p].bust_cost,
+            Target::BusterCap(p) => &mut s.powers[p].buster_cap,
             Target::KindDomain(k, d) => &mut s.kinds[k.index()].domains[d.index()],
             Target::Visibility(k) => &mut s.kinds[k.index()].visibility,
             Target::Scale(k) => &mut s.kinds[k.index()].scale,
@@ -753,6 +772,7 @@ impl Target {
                 Target::RivalryResponse(p),
                 Target::Buster(p),
                 Target::MediaSensitivity(p),
+                Target::BusterCap(p),
             ]);
         }
         for k in Kind::ALL {

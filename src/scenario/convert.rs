@@ -945,7 +945,7 @@ impl Ctx<'_> {
                 out.push((kind.name(), self.param(raw, Target::Mix(p, kind), &k)?));
             }
             self.doc.put(&sec, "mix", inline(&out));
-            let fields: [(&str, Option<&Raw>, Target); 8] = [
+            let fields: [(&str, Option<&Raw>, Target); 11] = [
                 (
                     "trade",
                     entry.and_then(|e| e.trade.as_ref()),
@@ -985,6 +985,21 @@ impl Ctx<'_> {
                     "media_sensitivity",
                     entry.and_then(|e| e.media_sensitivity.as_ref()),
                     Target::MediaSensitivity(p),
+                ),
+                (
+                    "conditionality",
+                    entry.and_then(|e| e.conditionality.as_ref()),
+                    Target::Conditionality(p),
+                ),
+                (
+                    "bust_cost",
+                    entry.and_then(|e| e.bust_cost.as_ref()),
+                    Target::BustCost(p),
+                ),
+                (
+                    "buster_cap",
+                    entry.and_then(|e| e.buster_cap.as_ref()),
+                    Target::BusterCap(p),
                 ),
             ];
             for (f, raw, target) in fields {

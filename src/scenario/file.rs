@@ -225,6 +225,12 @@ pub(crate) struct PowerToml {
     pub buster: Option<Raw>,
     /// Sensitivity of the media's image of the power to its visible aid.
     pub media_sensitivity: Option<Raw>,
+    /// Conditionality `κ_c` of its membership offer and grants: they rise with the state's closeness to it and fall with its closeness to its rivals in security and diplomacy, since the start (docs/model.md §5.2; 0: the courting rule).
+    pub conditionality: Option<Raw>,
+    /// Exposure `c_p` of the state to secondary sanctions while this power compensates for a rival's sanction: a cost `½ c_p S x²` on closeness to it in that domain (docs/model.md §5.3).
+    pub bust_cost: Option<Raw>,
+    /// Cap `κ_p` on its compensation for a rival's sanction, as a share of the damage `δ_S S` (docs/model.md §5.3).
+    pub buster_cap: Option<Raw>,
 }
 
 /// `mix = { ... }`: shares of the budget.
