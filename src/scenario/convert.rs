@@ -580,6 +580,23 @@ impl Ctx<'_> {
     }
 
     /// A plain number (no distribution) within `[lo, hi]`.
+    /// Precedence of the layer a span was written in: `--set` overrides (in the order given)
+    /// above the scenario file, the file above its `extends` parents.
+    fn layer_rank(&self, span: &std::ops::Range<usize>) -> usize {
+        let sources = self.map.sources();
+        let Some(src) = self.map.source_of(span) else {
+            return 0;
+        };
+        let i = sources
+            .iter()
+            .position(|s| std::ptr::eq(s, src))
+            .unwrap_or(0);
+        match src.origin {
+            super::error::Origin::Set(_) => sources.len() + i,
+            _ => sources.len() - i,
+        }
+    }
+
     fn plain(&self, raw: &Raw, key: &str, why: &str, (lo, hi): (f64, f64)) -> Res<f64> {
         let n = parse_number(self.map, raw, key, Some(why))?;
         let v = n.center();
@@ -1485,6 +1502,7 @@ impl Ctx<'_> {
                 })?;
                 self.origins.insert(key.clone(), shares.span());
                 let mut list = Vec::new();
+                let mut layers = Vec::new();
                 for (target_key, raw) in shares.get_ref() {
                     let share_key = format!("{key}.{}", target_key.get_ref());
                     let target = if target_key.get_ref() == "other" {
@@ -1498,6 +1516,32 @@ impl Ctx<'_> {
                     };
                     let v = self.plain(raw, &share_key, "an agenda share", (0.0, 1.0))?;
                     list.push((target, v));
+                    layers.push(self.layer_rank(&raw.span()));
+                }
+                // Shares written in several layers (a child or `--set` changing one share
+                // of a parent's year): the shares of the latest layer stand, the others are
+                // rescaled in proportion so the year still sums to 1.
+                let top = layers.iter().copied().max().unwrap_or(0);
+                if layers.iter().any(|&l| l != top) {
+                    let fixed: f64 = list
+                        .iter()
+                        .zip(&layers)
+                        .filter(|(_, l)| **l == top)
+                        .map(|((_, v), _)| v)
+                        .sum();
+                    let rest: f64 = list
+                        .iter()
+                        .zip(&layers)
+                        .filter(|(_, l)| **l != top)
+                        .map(|((_, v), _)| v)
+                        .sum();
+                    if fixed <= 1.0 + 1e-9 && rest > 0.0 {
+                        for ((_, v), l) in list.iter_mut().zip(&layers) {
+                            if *l != top {
+                                *v *= (1.0 - fixed).max(0.0) / rest;
+                            }
+                        }
+                    }
                 }
                 let total: f64 = list.iter().map(|(_, v)| v).sum();
                 if (total - 1.0).abs() > 1e-6 {
