@@ -181,8 +181,8 @@ fn an_agenda_share_acts_from_the_first_year() {
 #[test]
 fn an_agenda_share_rescales_the_others_and_errors_name_the_year() {
     let baseline = scenarios_dir().join("baseline.toml");
-    let s = scenario::load(&baseline, &["alignment.agenda.2024.RU=0.2".to_string()])
-        .expect("--set");
+    let s =
+        scenario::load(&baseline, &["alignment.agenda.2024.RU=0.2".to_string()]).expect("--set");
     let shares: Vec<f64> = s.base.spec().alignment.agenda[0]
         .shares
         .iter()

@@ -105,7 +105,10 @@ mod tests {
     fn mechanisms_by_path() {
         assert_eq!(MECHANISMS[mechanism("alignment.kappa0")], "readout");
         assert_eq!(MECHANISMS[mechanism("alignment.agenda.2014.RU")], "agenda");
-        assert_eq!(MECHANISMS[mechanism("population.anchor_mean.EU")], "opinion");
+        assert_eq!(
+            MECHANISMS[mechanism("population.anchor_mean.EU")],
+            "opinion"
+        );
         assert_eq!(MECHANISMS[mechanism("polls.aid_outside")], "opinion");
         assert_eq!(MECHANISMS[mechanism("rivalry.US-RU")], "dynamics");
     }
@@ -115,7 +118,13 @@ mod tests {
         let (ante, post) = ([1.0, 2.0, 3.0], [10.0, 20.0, 30.0]);
         let groups = [0, 2, 0];
         let present = [0, 2];
-        assert_eq!(mixed(&ante, &post, &groups, &present, 0b01), [10.0, 2.0, 30.0]);
-        assert_eq!(mixed(&ante, &post, &groups, &present, 0b10), [1.0, 20.0, 3.0]);
+        assert_eq!(
+            mixed(&ante, &post, &groups, &present, 0b01),
+            [10.0, 2.0, 30.0]
+        );
+        assert_eq!(
+            mixed(&ante, &post, &groups, &present, 0b10),
+            [1.0, 20.0, 3.0]
+        );
     }
 }

@@ -831,7 +831,11 @@ fn attribute(
             let Some(t) = full.targets().iter().position(|t| &t.name == name) else {
                 continue;
             };
-            let Some(i) = full.targets()[t].points.iter().position(|q| q.year == p.year) else {
+            let Some(i) = full.targets()[t]
+                .points
+                .iter()
+                .position(|q| q.year == p.year)
+            else {
                 continue;
             };
             let j = offsets[t] + i;
@@ -858,7 +862,9 @@ impl Attributed {
     }
 
     fn csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut cols = vec!["origin", "target", "year", "observed", "forecast", "ex_post", "error"];
+        let mut cols = vec![
+            "origin", "target", "year", "observed", "forecast", "ex_post", "error",
+        ];
         cols.extend(self.columns());
         cols.push("structure");
         let rows: Vec<Vec<String>> = self
@@ -893,7 +899,11 @@ impl Attributed {
         targets
             .into_iter()
             .map(|t| {
-                let rows: Vec<_> = self.rows.iter().filter(|r| t == "all" || r.1 == t).collect();
+                let rows: Vec<_> = self
+                    .rows
+                    .iter()
+                    .filter(|r| t == "all" || r.1 == t)
+                    .collect();
                 let n = rows.len().max(1) as f64;
                 let mut parts = vec![0.0; self.present.len() + 1];
                 let mut mae = 0.0;
@@ -930,7 +940,10 @@ impl Attributed {
 
     fn print(&self) {
         let cols = self.columns();
-        print!("\nmean absolute forecast error and its parts\n{:<28} {:>4} {:>8}", "target", "n", "error");
+        print!(
+            "\nmean absolute forecast error and its parts\n{:<28} {:>4} {:>8}",
+            "target", "n", "error"
+        );
         for c in cols.iter().chain(["structure"].iter()) {
             print!(" {c:>9}");
         }

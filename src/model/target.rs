@@ -880,11 +880,12 @@ fn agenda_share(spec: &ParamSpec, year: &str, target: &str) -> Result<Target, St
         .position(|a| a.year.to_string() == year)
         .ok_or_else(|| {
             if agenda.is_empty() {
-                format!(
-                    "alignment.agenda.{year}: the scenario declares no [alignment.agenda] year"
-                )
+                format!("alignment.agenda.{year}: the scenario declares no [alignment.agenda] year")
             } else {
-                format!("alignment.agenda.{year}: no agenda year {year}: declared {}", years())
+                format!(
+                    "alignment.agenda.{year}: no agenda year {year}: declared {}",
+                    years()
+                )
             }
         })?;
     let name = |t: &AgendaTarget| match t {
@@ -900,7 +901,11 @@ fn agenda_share(spec: &ParamSpec, year: &str, target: &str) -> Result<Target, St
             format!(
                 "alignment.agenda.{year}.{target}: the {year} agenda has no share for '{target}': \
                  its shares are {}",
-                shares.iter().map(|(t, _)| name(t)).collect::<Vec<_>>().join(", ")
+                shares
+                    .iter()
+                    .map(|(t, _)| name(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
 }
