@@ -35,6 +35,7 @@ fn two_powers(rho: f64) -> ParamSpec {
     g.noise = 0.0;
     g.election_period = 0;
     g.structural_ties = false;
+    g.veto_pooling = 0.0; // the closed form sums each supporter's value
     g.initial_closeness = vec![[0.3; N_DOMAINS]; 2];
     let pop = &mut s.population;
     pop.citizens = 200;
@@ -258,6 +259,7 @@ fn threat_case(resolve: f64, belief: f64, grace: u32, buster_cn: f64, issue: boo
         lift: 0.25,
         issue: None,
         active_from: s.start,
+        lands_in: Domain::Technology,
     });
     if issue {
         s.events.push(ScriptedEvent {
@@ -426,6 +428,7 @@ fn random_params(picks: Vec<(usize, f64)>, threat: bool) -> Params {
             lift: 0.3,
             issue: Some([-1.0, 2.0, 0.5]),
             active_from: spec.start,
+            lands_in: Domain::Technology,
         });
     }
     let targets = Target::all(&spec);
