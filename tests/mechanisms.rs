@@ -1,4 +1,4 @@
-//! The mechanisms of issue 11 (docs/model.md §10, items 27–33), each against its switch: the
+//! The mechanisms of issue 11 (docs/model.md §10, items 28–34), each against its switch: the
 //! mechanism moves its outcome in the direction the literature and the record say, and
 //! switching it off gives the earlier behaviour. Plus stylised facts 6 and 8 (docs/model.md
 //! §8) on the library API. Every test runs in well under a second per case.

@@ -416,7 +416,7 @@ fn china_surge_pulls_toward_china() {
 /// Russia's means and Kosovo support cut: closeness to Russia falls (mean aggregate 0.41 →
 /// 0.31 by 2030; in security 0.36 → 0.08) and China takes over as the Kosovo protector
 /// (closeness to China in diplomacy 0.85 → 0.99, "greatest friend" China 11.5% → 14.8%),
-/// through the reliability belief and the one-veto rule (docs/model.md §10, items 28–29).
+/// through the reliability belief and the one-veto rule (docs/model.md §10, items 29–30).
 /// Direction: arms from China replacing Russian ones after 2019 (FK-3, CH-92A; security.csv)
 /// and Serbia backing China on Hong Kong and Xinjiang (the article); the size is not in any
 /// record.
