@@ -5,6 +5,7 @@
 #
 #   docs/ablation.sh            # all variants (about 5 minutes each on a busy 2-core machine)
 #   docs/ablation.sh on linkage # only the named variants
+#   RUNS_ONLY=1 docs/ablation.sh  # the stylised facts only (seconds), no backtest
 #
 # Each variant is a child of a copy of scenarios/historical.toml (in output/ablation/scenarios/,
 # so that scenarios/ holds only the shipped files) with `reference = "self"`, so the
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 BIN=${SIMULATE:-target/release/simulate}
 OUT=output/ablation
 mkdir -p "$OUT/scenarios"
-cp scenarios/historical.toml "$OUT/scenarios/historical.toml"
+cp "${HISTORICAL:-scenarios/historical.toml}" "$OUT/scenarios/historical.toml"
 
 variant() {
   case "$1" in
@@ -48,6 +49,7 @@ for v in "${VARIANTS[@]}"; do
   } > "$file"
   echo "== $v" >&2
   "$BIN" run "$file" --out "$OUT/$v/run" --force -q --format png
+  [ -n "${RUNS_ONLY:-}" ] && continue
   start=$(date +%s)
   "$BIN" backtest "$file" --posterior --train-until 2023 --test-until 2025 --rolling \
     --out "$OUT/$v/backtest" --force -q --format png
@@ -71,13 +73,14 @@ def pooled(v):
                 rows[r["method"]] = r
     return rows
 def fmt(x, p=3):
-    return f"{float(x):.{p}f}"
+    x = float(x)
+    return "–" if x != x else f"{x:.{p}f}"
 print("| switched off | 50% band | 90% band | CRPS | RMSE | model / persistence / trend CRPS (same points) | CN friend 2017 → 2020 | membership 2018 → 2020 | alignment 2023 | CN security 2020 | p5 leeway 2009–2019 |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
-    if not os.path.exists(f"{out}/{v}/backtest/backtest.csv"):
+    if not os.path.exists(f"{out}/{v}/run/summary.csv"):
         continue
-    b = pooled(v)
+    b = pooled(v) if os.path.exists(f"{out}/{v}/backtest/backtest.csv") else {}
     m = b.get("model", {})
     mp = b.get("model_on_persistence_points", {})
     pe = b.get("persistence", {})
@@ -87,7 +90,8 @@ for v in variants:
     leeway = min(float(s[(y, "leeway", "", "")]["p5"]) for y in range(2009, 2020))
     cells = [
         "none (shipped)" if v == "on" else ("all" if v == "all_off" else v),
-        f"{float(m.get('cover50', 'nan')):.0%}", f"{float(m.get('cover90', 'nan')):.0%}",
+        f"{float(m.get('cover50', 'nan')):.0%}" if m else "not run",
+        f"{float(m.get('cover90', 'nan')):.0%}" if m else "",
         fmt(m.get("crps", "nan")), fmt(m.get("rmse", "nan")),
         f"{fmt(mp.get('crps', 'nan'))} / {fmt(pe.get('crps', 'nan'))} / {fmt(tr.get('crps', 'nan'))}",
         f"{mean(2017, 'poll_friend', 'CN'):.3f} → {mean(2020, 'poll_friend', 'CN'):.3f}",

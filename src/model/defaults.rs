@@ -277,7 +277,7 @@ pub fn serbia() -> ParamSpec {
             kappa0: 0.0,
             kappa1: 8.0,
             other_closeness: 0.1,
-            cheap_share: 0.3,
+            cheap_share: 0.0,
             agenda: vec![AgendaYear {
                 year: 2024,
                 shares: vec![
