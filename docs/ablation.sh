@@ -75,8 +75,8 @@ def pooled(v):
 def fmt(x, p=3):
     x = float(x)
     return "–" if x != x else f"{x:.{p}f}"
-print("| switched off | 50% band | 90% band | CRPS | RMSE | model / persistence / trend CRPS (same points) | CN friend 2017 → 2020 | membership 2018 → 2020 | alignment 2023 | CN security 2020 | p5 leeway 2009–2019 |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| switched off | 50% band | 90% band | CRPS | RMSE | model / persistence / trend CRPS (same points) | same, RMSE | CN friend 2017 → 2020 | membership 2018 → 2020 | alignment 2023 | CN security 2020 | p5 leeway 2009–2019 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     if not os.path.exists(f"{out}/{v}/run/summary.csv"):
         continue
@@ -94,6 +94,7 @@ for v in variants:
         f"{float(m.get('cover90', 'nan')):.0%}" if m else "",
         fmt(m.get("crps", "nan")), fmt(m.get("rmse", "nan")),
         f"{fmt(mp.get('crps', 'nan'))} / {fmt(pe.get('crps', 'nan'))} / {fmt(tr.get('crps', 'nan'))}",
+        f"{fmt(mp.get('rmse', 'nan'))} / {fmt(pe.get('rmse', 'nan'))} / {fmt(tr.get('rmse', 'nan'))}",
         f"{mean(2017, 'poll_friend', 'CN'):.3f} → {mean(2020, 'poll_friend', 'CN'):.3f}",
         f"{mean(2018, 'membership_support'):.3f} → {mean(2020, 'membership_support'):.3f}",
         fmt(mean(2023, "alignment")),
