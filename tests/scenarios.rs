@@ -258,6 +258,11 @@ fn stories_share_random_numbers_with_the_baseline_until_they_diverge() {
 /// Huawei and Safe City contracts; docs/validation.md), far below the 5G red line of 0.45, so
 /// the 5G threat has nothing to bite on; the arms threat does (closeness to Russia in security
 /// starts near 0.38, above its red line of 0.3), and the US money pulls Serbia towards the US.
+/// The story, re-read after issue 11: the 2019 warning over Russian air defence did stop the
+/// S-400 purchase (events.csv; docs/model.md §5.3), so the direction is the record's; the size
+/// (median closeness to Russia in security 0.36 → 0.24 by 2030, measured on 200 runs) is a
+/// model result: the sanction now lands in the economy (`lands_in`), so what keeps the state
+/// out of Russian arms is the threat, not the damage.
 #[test]
 fn us_pressure_pulls_away_from_russia_in_security_toward_the_us() {
     let mut story = Story::new();
@@ -391,6 +396,10 @@ fn eu_credible_accession_raises_membership_support() {
     story.finish("eu_credible_accession (membership support)");
 }
 
+/// China's loans and FDI doubled: closeness to China rises (mean aggregate 0.53 → 0.73 by 2030).
+/// Direction: the 2013–2021 record (Chinese lending from 0.3 to 2% of GDP a year with rising
+/// ties, economy.csv, events.csv); the size is larger than before issue 11 because the regime
+/// values opaque money more (`opacity_premium`), a documented guess.
 #[test]
 fn china_surge_pulls_toward_china() {
     let mut story = Story::new();
@@ -404,6 +413,13 @@ fn china_surge_pulls_toward_china() {
     story.finish("china_surge");
 }
 
+/// Russia's means and Kosovo support cut: closeness to Russia falls (mean aggregate 0.41 →
+/// 0.31 by 2030; in security 0.36 → 0.08) and China takes over as the Kosovo protector
+/// (closeness to China in diplomacy 0.85 → 0.99, "greatest friend" China 11.5% → 14.8%),
+/// through the reliability belief and the one-veto rule (docs/model.md §10, items 29–30).
+/// Direction: arms from China replacing Russian ones after 2019 (FK-3, CH-92A; security.csv)
+/// and Serbia backing China on Hong Kong and Xinjiang (the article); the size is not in any
+/// record.
 #[test]
 fn russia_weakened_drifts_away_from_russia() {
     let mut story = Story::new();
@@ -417,6 +433,11 @@ fn russia_weakened_drifts_away_from_russia() {
     story.finish("russia_weakened");
 }
 
+/// Blocs: every run collapses (toward Russia). Before issue 11 the collapse left closeness to
+/// the EU in the economy at 0.99 while every other EU tie fell to zero; with the media line
+/// and the regime's terms the whole EU tie now goes (mean closeness to the EU in the economy
+/// 0.56 → 0.10 by 2040, "greatest friend" EU 11% → 6%), which is what a "fateful choice"
+/// means. No record: the scenario is outside Serbia's history.
 #[test]
 fn rivalry_blocs_squeeze_the_hedge_until_it_collapses() {
     let mut story = Story::new();
@@ -443,24 +464,17 @@ fn rivalry_blocs_squeeze_the_hedge_until_it_collapses() {
     story.finish("rivalry_blocs");
 }
 
-/// Runs `names` from a copy of `scenarios/` in which Russia and China are substitutes in
-/// security and technology (positive rivalry `value` in the history and the baseline), on the
-/// baseline's plan; returns each one's median closeness to China in security in 2040.
-fn with_substitutes(value: f64, names: &[&str]) -> Vec<f64> {
+/// Runs `names` from a copy of `scenarios/` in which `line` is added to the `[state]` of the
+/// history and the baseline (the reference), on the baseline's plan with 100 runs; returns each
+/// one's median closeness to China in security in 2040.
+fn with_state_line(line: &str, names: &[&str]) -> Vec<f64> {
     let dir = tempfile::tempdir().expect("temp dir");
     for path in shipped() {
         let mut text = std::fs::read_to_string(&path).expect("readable scenario");
         let file = path.file_name().expect("file name").to_owned();
         if file == "baseline.toml" || file == "historical.toml" {
-            let line = text
-                .lines()
-                .find(|l| l.starts_with("\"RU-CN\""))
-                .expect("an RU-CN rivalry line")
-                .to_string();
-            let sub = format!(
-                "\"RU-CN\" = {{ economy = -0.2, security = {value}, technology = {value}, diplomacy = -0.2 }}"
-            );
-            text = text.replacen(&line, &sub, 1);
+            assert!(text.contains("\n[state]\n"), "{file:?} has a [state] table");
+            text = text.replacen("\n[state]\n", &format!("\n[state]\n{line}\n"), 1);
         }
         std::fs::write(dir.path().join(file), text).expect("write copy");
     }
@@ -490,24 +504,24 @@ fn with_substitutes(value: f64, names: &[&str]) -> Vec<f64> {
         .collect()
 }
 
-/// Issue 11, point 4 (Russia and China as substitutes): with the shipped complementarity
-/// (RU-CN −0.2) the US arms sanction that pulls Serbia away from Russia drags China down in
-/// security too (median 0.34 in 2040 against the baseline's 0.39); with Russia and China as
-/// substitutes in arms and technology (+0.6, the FK-3 bought instead of the S-300) closeness
-/// to China in security holds at the baseline's level.
+/// Issue 11, point 4 (Russia and China as substitutes): the US arms red line that pulls Serbia
+/// away from Russia used to drag China down in security too, through their complementarity
+/// (RU-CN −0.2). With substitution (`government.substitution` 0.5, the FK-3 bought instead of
+/// the S-300 under the 2019 warning) the blocked demand moves to China: measured, us_pressure
+/// less baseline in 2040, −0.018 with substitution against −0.044 without (medians, 200 runs).
+/// Required: the shipped drag is less than two thirds of the drag without substitution, and
+/// closeness to Russia in security still falls by at least the closeness margin.
 #[test]
 fn russia_and_china_as_substitutes_keep_china_in_security_under_us_pressure() {
     let story = median("us_pressure", "closeness", "CN", "security", 2040);
     let base = median("baseline", "closeness", "CN", "security", 2040);
+    let off = with_state_line("substitution = 0", &["baseline", "us_pressure"]);
+    let (drag_on, drag_off) = (base - story, off[0] - off[1]);
     assert!(
-        story < base - 0.02,
-        "shipped: us_pressure {story}, baseline {base}"
+        drag_off > 0.02 && drag_on < 2.0 / 3.0 * drag_off,
+        "drag on China in security: with substitution {drag_on} (us_pressure {story}, baseline {base}), without {drag_off} ({off:?})"
     );
-    let sub = with_substitutes(0.6, &["baseline", "us_pressure"]);
-    assert!(
-        sub[1] > sub[0] - 0.01,
-        "substitutes: us_pressure {}, baseline {}",
-        sub[1],
-        sub[0]
-    );
+    let ru = median("us_pressure", "closeness", "RU", "security", 2040)
+        - median("baseline", "closeness", "RU", "security", 2040);
+    assert!(ru < -CLOSENESS, "Russia in security: {ru}");
 }

@@ -128,6 +128,21 @@ impl Citizens {
         sum / n as f64
     }
 
+    /// Moves the affinity to power `p` of every pro-government citizen by `λ_i · amount`
+    /// (media that follow the government's line, docs/model.md §5.4). Returns the change in
+    /// summed affinity.
+    pub fn nudge_pro_government(&mut self, p: usize, amount: f64) -> f64 {
+        let n = self.n;
+        let mut delta = 0.0;
+        for i in 0..self.n_pro {
+            let slot = &mut self.a[p * n + i];
+            let new = (*slot + self.lambda[i] * amount).clamp(0.0, 1.0);
+            delta += new - *slot;
+            *slot = new;
+        }
+        delta
+    }
+
     /// Applies this year's queued experiences (`λ_i θ_e e`), then clears the queue.
     /// Returns the change in summed affinity per power.
     pub fn apply_experiences(&mut self, theta_e: f64, n_powers: usize) -> Vec<f64> {

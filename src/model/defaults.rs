@@ -62,6 +62,7 @@ pub fn threat(
         lift: 0.25,
         issue: None,
         active_from: start,
+        lands_in: domain,
     }
 }
 
@@ -81,6 +82,7 @@ pub fn neutral_power(id: &str) -> PowerParams {
         conditionality: 0.0,
         bust_cost: 0.1,
         buster_cap: 1.0,
+        opacity: 0.0,
     }
 }
 
@@ -122,6 +124,7 @@ pub fn serbia() -> ParamSpec {
             conditionality: 1.0,
             bust_cost: 0.1,
             buster_cap: 1.0,
+            opacity: 0.1,
         },
         PowerParams {
             id: "US".into(),
@@ -144,6 +147,7 @@ pub fn serbia() -> ParamSpec {
             conditionality: 0.0,
             bust_cost: 0.1,
             buster_cap: 1.0,
+            opacity: 0.2,
         },
         PowerParams {
             id: "RU".into(),
@@ -167,6 +171,7 @@ pub fn serbia() -> ParamSpec {
             conditionality: 0.0,
             bust_cost: 0.1,
             buster_cap: 1.0,
+            opacity: 0.6,
         },
         PowerParams {
             id: "CN".into(),
@@ -190,6 +195,7 @@ pub fn serbia() -> ParamSpec {
             conditionality: 0.0,
             bust_cost: 0.1,
             buster_cap: 1.0,
+            opacity: 0.8,
         },
     ];
     let n = powers.len();
@@ -223,6 +229,13 @@ pub fn serbia() -> ParamSpec {
                 [0.5, 0.3, 0.6, 0.5],
             ],
             structural_ties: true,
+            veto_pooling: 1.0,
+            reliability_learning: 0.3,
+            substitution: 0.5,
+            opacity_premium: 0.5,
+            surveillance_value: 0.5,
+            election_anticipation: 0.5,
+            promotion_cycle: 1.0,
         },
         accession_power: Some(0),
         credibility: 0.45,
@@ -247,6 +260,7 @@ pub fn serbia() -> ParamSpec {
             sanction_backlash: 0.2,
             experience_rate: 0.1,
             credibility_pull: 0.3,
+            media_line: 0.5,
         },
         polls: PollParams {
             respondents: 1000,
@@ -263,6 +277,7 @@ pub fn serbia() -> ParamSpec {
             kappa0: 0.0,
             kappa1: 8.0,
             other_closeness: 0.1,
+            cheap_share: 0.0,
             agenda: vec![AgendaYear {
                 year: 2024,
                 shares: vec![

@@ -6,21 +6,47 @@
 //! exactly into its causes (the driver terms of `record::Term`).
 
 use super::record::Term;
-use super::types::{Kind, N_DOMAINS, Stage};
+use super::types::{Domain, Kind, N_DOMAINS, Stage};
 use super::world::World;
 use rand_distr::{Distribution, Normal};
 
-/// Weight of public opinion this year (raised in election years, §5.5).
+/// Weight of public opinion this year: `μ (1 + (m − 1) e_t)`, raised towards elections
+/// (§5.5).
 pub fn opinion_weight(w: &World) -> f64 {
     let g = &w.p.government;
-    let regular = g.election_period > 0
-        && w.year >= g.first_election
-        && (w.year - g.first_election) % i32::try_from(g.election_period).unwrap_or(i32::MAX) == 0;
-    if regular || w.snap_election {
+    let e = election_weight(w);
+    // The two ends exactly as the design writes them (μ m and μ), so `a = 0` gives the same
+    // numbers as before.
+    if e >= 1.0 {
         g.opinion_weight * g.election_multiplier
-    } else {
+    } else if e <= 0.0 {
         g.opinion_weight
+    } else {
+        g.opinion_weight * (1.0 + (g.election_multiplier - 1.0) * e)
     }
+}
+
+/// How much this year counts as an election year, `e_t` in [0, 1]: 1 in an election year
+/// (regular or snap); otherwise `a^k` with `a` the anticipation and `k` the years to the next
+/// regular election, so the weight of opinion builds up over the cycle instead of jumping in
+/// the election year alone (docs/model.md §5.5; `a = 0`: the design's sawtooth).
+pub fn election_weight(w: &World) -> f64 {
+    if is_election(w) {
+        return 1.0;
+    }
+    let g = &w.p.government;
+    let a = g.election_anticipation;
+    if a <= 0.0 || g.election_period == 0 {
+        return 0.0;
+    }
+    let period = i32::try_from(g.election_period).unwrap_or(i32::MAX);
+    let next = if w.year < g.first_election {
+        g.first_election
+    } else {
+        g.first_election + ((w.year - g.first_election) / period + 1) * period
+    };
+    let years = (next - w.year).clamp(0, 100);
+    a.powi(years)
 }
 
 /// Whether this year holds an election.
@@ -39,8 +65,18 @@ pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
     let n = w.p.powers.len();
     let g = &w.p.government;
     let mut v = vec![[0.0; 10]; n];
+    // Domestic promotion follows the electoral calendar (§5.5).
+    let promotion = g.promotion * (1.0 + g.promotion_cycle * election_weight(w));
+    let sov = Kind::SovereigntySupport.index();
+    // Effective sovereignty support per power: the intensity, discounted by the belief in the
+    // patron's reliability.
+    let support: Vec<f64> = (0..n)
+        .map(|q| w.inst[q][sov].clamp(0.0, 1.0) * reliability(w, q))
+        .collect();
     for (q, vq) in v.iter_mut().enumerate() {
         let inst = &w.inst[q];
+        let rel = reliability(w, q);
+        let opaque = 1.0 + g.opacity_premium * w.p.powers[q].opacity;
         for k in Kind::ALL {
             let i = k.index();
             let kp = &w.p.kinds[i];
@@ -50,14 +86,38 @@ pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
             }
             vq[i] = match k {
                 Kind::Accession => m * w.p.credibility * g.accession_value * inst[i],
-                Kind::SovereigntySupport => m * g.sovereignty_value * inst[i],
-                _ => m * kp.weight * (inst[i] / kp.scale).ln_1p(),
+                Kind::SovereigntySupport => {
+                    // Protection that needs one veto holder: q's support is worth what it
+                    // adds to the chance that someone vetoes, `I_q Π_{r≠q} (1 − I_r)`.
+                    let others: f64 = (0..n)
+                        .filter(|&r| r != q)
+                        .map(|r| 1.0 - support[r])
+                        .product();
+                    let pooled = (1.0 - g.veto_pooling) + g.veto_pooling * others;
+                    m * g.sovereignty_value * support[q] * pooled
+                }
+                _ => {
+                    let mut val = m * kp.weight * (inst[i] / kp.scale).ln_1p();
+                    if k.is_budgeted() {
+                        val *= opaque;
+                    }
+                    if matches!(k, Kind::Arms | Kind::Tech) {
+                        val *= rel;
+                    }
+                    val
+                }
             };
-            vq[8] += g.promotion * m * kp.visibility * w.z[q][i];
+            vq[8] += promotion * m * kp.visibility * w.z[q][i];
+        }
+        // Regime security: surveillance technology (Safe City) protects the government.
+        if d == Domain::Security.index() && g.surveillance_value > 0.0 {
+            let i = Kind::Tech.index();
+            let kp = &w.p.kinds[i];
+            vq[i] += g.surveillance_value * kp.weight * (inst[i] / kp.scale).ln_1p() * opaque * rel;
         }
     }
     for (t, s) in w.p.threats.iter().zip(&w.threats) {
-        if s.stage != Stage::Imposed || t.domain.index() != d {
+        if s.stage != Stage::Imposed || t.lands_in.index() != d {
             continue;
         }
         let damage = t.damage * t.severity;
@@ -69,6 +129,11 @@ pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
         }
     }
     v
+}
+
+/// The state's belief in the reliability of power `q` as a patron (1 when not learned).
+pub fn reliability(w: &World, q: usize) -> f64 {
+    w.reliability.get(q).copied().unwrap_or(1.0)
 }
 
 /// What a sanction buster `r` offers for an imposed sanction of severity `S` that costs the
@@ -85,7 +150,7 @@ pub fn compensation(w: &World, r: usize, severity: f64, damage: f64) -> f64 {
 pub fn bust_exposure(w: &World, d: usize) -> Vec<f64> {
     let mut e = vec![0.0; w.p.powers.len()];
     for (t, s) in w.p.threats.iter().zip(&w.threats) {
-        if s.stage != Stage::Imposed || t.domain.index() != d {
+        if s.stage != Stage::Imposed || t.lands_in.index() != d {
             continue;
         }
         let damage = t.damage * t.severity;
@@ -138,10 +203,20 @@ impl Slots {
     }
 }
 
-/// A threat whose expected cost is in force: (index, domain, rival, red line, coefficient).
-type ActiveThreat = (usize, usize, usize, f64, f64);
+/// A threat whose expected cost is in force: (index, domain, rival, red line, coefficient,
+/// substitutes), the last the share of the blocked demand each partner of the rival receives
+/// (`σ_s / number of partners`, 0 for none).
+type ActiveThreat = (usize, usize, usize, f64, f64, Vec<f64>);
+
+/// Whether `q` can stand in for `rival` under a red line of `sender` in domain `d`: a partner
+/// of the rival there (negative rivalry), not the sender (docs/model.md §5.1).
+fn is_substitute(w: &World, sender: usize, rival: usize, q: usize, d: usize) -> bool {
+    q != sender && q != rival && w.p.rivalry_of(rival, q, d) < 0.0
+}
 
 fn active_threats(w: &World) -> Vec<ActiveThreat> {
+    let n = w.p.powers.len();
+    let sigma = w.p.government.substitution;
     let mut active = Vec::new();
     for (h, (t, st)) in w.p.threats.iter().zip(&w.threats).enumerate() {
         let coef = match st.stage {
@@ -150,7 +225,17 @@ fn active_threats(w: &World) -> Vec<ActiveThreat> {
             _ => 0.0,
         };
         if coef > 0.0 {
-            active.push((h, t.domain.index(), t.rival, t.red_line, coef));
+            let d = t.domain.index();
+            let mut sub = vec![0.0; n];
+            if sigma > 0.0 && (d == Domain::Security.index() || d == Domain::Technology.index()) {
+                let partners: Vec<usize> = (0..n)
+                    .filter(|&q| is_substitute(w, t.sender, t.rival, q, d))
+                    .collect();
+                for &q in &partners {
+                    sub[q] = sigma / partners.len() as f64;
+                }
+            }
+            active.push((h, d, t.rival, t.red_line, coef, sub));
         }
     }
     active
@@ -199,10 +284,17 @@ fn gradient(
     put(sl.opinion, -mu * (x[q] - w.affinity[q]));
     put(sl.option, g.option_value / (x[q] + g.option_offset));
     put(sl.inertia, -g.inertia * (x[q] - prev));
-    for &(h, dd, rival, tau, coef) in active {
-        if dd == d && rival == q {
-            let sig = 1.0 / (1.0 + (-(x[q] - tau) / g.threat_smoothing).exp());
+    for (h, dd, rival, tau, coef, sub) in active {
+        if *dd != d {
+            continue;
+        }
+        let sig = 1.0 / (1.0 + (-(x[*rival] - tau) / g.threat_smoothing).exp());
+        if *rival == q {
             put(sl.threat0 + h, -coef * sig);
+        } else if sub[q] > 0.0 {
+            // Substitution: the demand the red line blocks moves to the rival's partners
+            // (FK-3 instead of S-300; docs/model.md §5.1).
+            put(sl.threat0 + h, sub[q] * coef * sig);
         }
     }
     total
@@ -275,9 +367,10 @@ pub fn decide(w: &mut World) {
             worst = worst.max(g.autonomy_cost[q] + row + exq);
         }
         curv += worst;
-        for &(_, dd, _, _, coef) in &active {
-            if dd == d {
-                curv += coef / (4.0 * g.threat_smoothing);
+        for (_, dd, _, _, coef, sub) in &active {
+            if *dd == d {
+                let most = sub.iter().copied().fold(0.0_f64, f64::max);
+                curv += (1.0 + most) * coef / (4.0 * g.threat_smoothing);
             }
         }
         let alpha = 1.0 / curv.max(1e-9);

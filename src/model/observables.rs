@@ -124,11 +124,17 @@ pub fn alignment(w: &World) -> f64 {
             .shares
             .iter()
             .map(|(t, share)| {
-                let x_t = match t {
-                    AgendaTarget::Power(p) => w.x[*p][dip],
-                    AgendaTarget::Other => al.other_closeness,
-                };
-                share * logistic(al.kappa0 + al.kappa1 * (x_with - x_t))
+                let read = |x_t: f64| logistic(al.kappa0 + al.kappa1 * (x_with - x_t));
+                match t {
+                    // Costly declarations (sanctions, restrictive measures) are read against
+                    // the tie to the target; cheap ones (statements, UN votes) as if they
+                    // concerned third countries (docs/model.md §6).
+                    AgendaTarget::Power(p) => {
+                        let c = al.cheap_share;
+                        share * ((1.0 - c) * read(w.x[*p][dip]) + c * read(al.other_closeness))
+                    }
+                    AgendaTarget::Other => share * read(al.other_closeness),
+                }
             })
             .sum(),
         None => logistic(al.kappa0 + al.kappa1 * (x_with - al.other_closeness)),

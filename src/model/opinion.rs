@@ -40,6 +40,21 @@ pub fn framing(w: &World, q: usize) -> [f64; 2] {
     ]
 }
 
+/// Change since the start of the government's relative diplomatic stance towards power `q`:
+/// `(x[q][dipl] − mean x[dipl]) − (the same at the start)`. Pro-government media follow it
+/// (docs/model.md §5.4, `media_line`).
+pub fn stance_change(w: &World, q: usize) -> f64 {
+    let dip = Domain::Diplomacy.index();
+    let rel = |x: &[[f64; super::types::N_DOMAINS]]| {
+        let mean = x.iter().map(|r| r[dip]).sum::<f64>() / x.len().max(1) as f64;
+        x.get(q).map_or(0.0, |r| r[dip] - mean)
+    };
+    if w.x_rest.len() != w.x.len() {
+        return 0.0;
+    }
+    rel(&w.x) - rel(&w.x_rest)
+}
+
 /// Phase 6: media images, direct experience, and the update of every citizen.
 pub fn update(w: &mut World) {
     let n = w.p.powers.len();
@@ -71,7 +86,17 @@ pub fn update(w: &mut World) {
             .citizens
             .update_power(q, media, pop.media_pull, pop.anchor_drift);
     }
-    let delta = w.citizens.apply_experiences(pop.experience_pull, n);
+    let mut delta = w.citizens.apply_experiences(pop.experience_pull, n);
+    // Media that follow the government's line: pro-government audiences are moved towards
+    // the government's change of stance, outside their confidence bound (partisan cueing).
+    if pop.media_line > 0.0 {
+        for (q, dq) in delta.iter_mut().enumerate() {
+            let shift = pop.media_line * stance_change(w, q);
+            if shift != 0.0 {
+                *dq += w.citizens.nudge_pro_government(q, shift);
+            }
+        }
+    }
     let size = w.citizens.n.max(1) as f64;
     for (a, d) in w.affinity.iter_mut().zip(&delta) {
         *a += d / size;

@@ -41,6 +41,10 @@ pub struct PowerParams {
     pub bust_cost: f64,
     /// Cap `κ_p` on its compensation for a rival's sanction, as a share of the damage `δ_S S` (docs/model.md §5.3).
     pub buster_cap: f64,
+    /// Opacity `o_p` in [0, 1] of its money (confidentiality clauses, no tenders, no
+    /// conditions on governance): weighs `1 + θ_o o_p` in the government's valuation
+    /// (docs/model.md §5.1).
+    pub opacity: f64,
 }
 
 /// Properties of one instrument kind (a row of the instrument table).
@@ -101,6 +105,27 @@ pub struct GovernmentParams {
     /// point of the first year's utility (docs/model.md §5.1). Without them the state first
     /// jumps to the equilibrium of the modelled terms alone.
     pub structural_ties: bool,
+    /// Pooling `ν` of protection on the sovereignty issue: 0 sums every supporter's value,
+    /// 1 values protection that needs only one veto holder, `1 − Π(1 − I_q)` (docs/model.md §5.1).
+    pub veto_pooling: f64,
+    /// Learning rate `κ_r` of the belief in each patron's reliability from delivered against
+    /// promised support (arms, technology, sovereignty support); 0 keeps every belief at 1.
+    pub reliability_learning: f64,
+    /// Substitution `σ_s` in security and technology: the share of the closeness a red line
+    /// blocks that the state seeks from the rival's partners instead (docs/model.md §5.1).
+    pub substitution: f64,
+    /// Premium `θ_o` of opaque money for the government (regime value of money without
+    /// conditions or scrutiny); 0: every donor's money weighs the same.
+    pub opacity_premium: f64,
+    /// Regime-security value `ς` of technology (surveillance, Safe City): technology from a
+    /// power adds `ς w_tech ln(1 + I/I0)` to the value of closeness to it in security.
+    pub surveillance_value: f64,
+    /// Anticipation `a` of elections: the election weight builds up as `a^(years to the next
+    /// regular election)` (0: only the election year, the design's sawtooth).
+    pub election_anticipation: f64,
+    /// Electoral cycle `π_c` of domestic promotion: `ψ_t = ψ (1 + π_c e_t)` with `e_t` the
+    /// election weight of the year.
+    pub promotion_cycle: f64,
 }
 
 /// How a threat comes to be issued.
@@ -134,6 +159,10 @@ pub struct ThreatParams {
     pub issue: Option<[f64; 3]>,
     /// First year in which the threat may be issued by the rule.
     pub active_from: i32,
+    /// Domain where the cost lands once imposed (the sender's damage, the compensation and
+    /// the cost of busting): a financial sanction over an arms red line lands in the economy
+    /// (docs/model.md §5.3). By default the red line's domain.
+    pub lands_in: Domain,
 }
 
 /// The population and its media (docs/model.md §5.4).
@@ -179,6 +208,10 @@ pub struct PopulationParams {
     /// Pull of a membership perspective's credibility on the media image of the power that
     /// offers it: change of image per unit change of credibility × offer intensity.
     pub credibility_pull: f64,
+    /// Line `λ_L` of pro-government media: each year their audience's affinity to a power moves
+    /// by `λ_i λ_L` times the change of the government's relative diplomatic stance towards it
+    /// since the start (docs/model.md §5.4).
+    pub media_line: f64,
 }
 
 /// Read-outs of simulated polls (docs/model.md §6).
@@ -232,6 +265,10 @@ pub struct AlignmentParams {
     pub kappa1: f64,
     /// Diplomatic closeness of the state to "other" targets.
     pub other_closeness: f64,
+    /// Share `c` of declarations that are cheap signals (statements, UN General Assembly
+    /// votes): the state joins them as it would a declaration on third countries, whatever its
+    /// ties to the target (docs/model.md §6).
+    pub cheap_share: f64,
     /// Agenda composition by year (sorted by year; the latest year not after `t` applies).
     pub agenda: Vec<AgendaYear>,
 }

@@ -45,6 +45,16 @@ pub fn conditionality_factor(w: &World, q: usize) -> f64 {
     (1.0 + kappa * (own - rivals)).max(0.0)
 }
 
+/// Support a patron gives in arms, technology and on the sovereignty issue:
+/// `I_arms / I0_arms + I_tech / I0_tech + I_sov` (docs/model.md §5.1, reliability).
+pub fn support_level(p: &super::params::ParamSpec, inst: &[f64; N_KINDS]) -> f64 {
+    [Kind::Arms, Kind::Tech]
+        .iter()
+        .map(|k| inst[k.index()] / p.kinds[k.index()].scale)
+        .sum::<f64>()
+        + inst[Kind::SovereigntySupport.index()]
+}
+
 /// Phase 3: each power moves its instruments towards budget × mix × response factor, the
 /// factor taken relative to the first year's so that declared budgets and mixes are the
 /// levels the run starts from.
@@ -109,5 +119,16 @@ pub fn set_instruments(w: &mut World) {
         let m = w.p.population.help_memory;
         w.help[q] = m * w.help[q] + (1.0 - m) * super::opinion::help_flow(&w.p, &next);
         w.inst[q] = next;
+        // Reliability: the state learns from support delivered against support promised.
+        let kr = w.p.government.reliability_learning;
+        if kr > 0.0 {
+            let promised = w.promised.get(q).copied().unwrap_or(0.0);
+            let ratio = if promised > 1e-9 {
+                (support_level(&w.p, &next) / promised).min(1.0)
+            } else {
+                1.0
+            };
+            w.reliability[q] += kr * (ratio - w.reliability[q]);
+        }
     }
 }

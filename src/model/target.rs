@@ -52,6 +52,7 @@ pub enum Target {
     Conditionality(PowerId),
     BustCost(PowerId),
     BusterCap(PowerId),
+    Opacity(PowerId),
     KindDomain(Kind, Domain),
     Visibility(Kind),
     Scale(Kind),
@@ -72,6 +73,13 @@ pub enum Target {
     AccessionValue,
     Promotion,
     ThreatSmoothing,
+    VetoPooling,
+    ReliabilityLearning,
+    Substitution,
+    OpacityPremium,
+    SurveillanceValue,
+    ElectionAnticipation,
+    PromotionCycle,
     InitialCloseness(PowerId, Domain),
     Credibility,
     Severity(usize),
@@ -102,6 +110,7 @@ pub enum Target {
     SanctionBacklash,
     ExperienceRate,
     CredibilityPull,
+    MediaLine,
     PollSharpness,
     PollOutside,
     AidSharpness,
@@ -113,6 +122,7 @@ pub enum Target {
     Kappa0,
     Kappa1,
     OtherCloseness,
+    CheapShare,
     /// `alignment.agenda.<year>.<target>`: one share of the agenda of the `.0`-th agenda year
     /// (its `.1`-th share, in declared power order then `other`). Setting it rescales the
     /// year's other shares so that they still sum to 1.
@@ -131,6 +141,13 @@ const GOV: &[(&str, Target)] = &[
     ("accession_value", Target::AccessionValue),
     ("promotion", Target::Promotion),
     ("threat_smoothing", Target::ThreatSmoothing),
+    ("veto_pooling", Target::VetoPooling),
+    ("reliability_learning", Target::ReliabilityLearning),
+    ("substitution", Target::Substitution),
+    ("opacity_premium", Target::OpacityPremium),
+    ("surveillance_value", Target::SurveillanceValue),
+    ("election_anticipation", Target::ElectionAnticipation),
+    ("promotion_cycle", Target::PromotionCycle),
 ];
 
 const POP: &[(&str, Target)] = &[
@@ -152,6 +169,7 @@ const POP: &[(&str, Target)] = &[
     ("sanction_backlash", Target::SanctionBacklash),
     ("experience_rate", Target::ExperienceRate),
     ("credibility_pull", Target::CredibilityPull),
+    ("media_line", Target::MediaLine),
 ];
 
 const POLL: &[(&str, Target)] = &[
@@ -168,6 +186,7 @@ const ALIGN: &[(&str, Target)] = &[
     ("kappa0", Target::Kappa0),
     ("kappa1", Target::Kappa1),
     ("other_closeness", Target::OtherCloseness),
+    ("cheap_share", Target::CheapShare),
 ];
 
 const POWER_FIELDS: &[&str] = &[
@@ -181,7 +200,10 @@ const POWER_FIELDS: &[&str] = &[
     "rivalry_response",
     "buster",
     "media_sensitivity",
+    "conditionality",
+    "bust_cost",
     "buster_cap",
+    "opacity",
 ];
 
 const THREAT_FIELDS: &[&str] = &[
@@ -296,6 +318,7 @@ impl Target {
                     "conditionality" => Target::Conditionality(p),
                     "bust_cost" => Target::BustCost(p),
                     "buster_cap" => Target::BusterCap(p),
+                    "opacity" => Target::Opacity(p),
                     other => {
                         return Err(format!(
                             "unknown field '{other}' of a power: allowed {}",
@@ -455,6 +478,7 @@ impl Target {
             Target::Conditionality(p) => format!("powers.{}.conditionality", pid(p)),
             Target::BustCost(p) => format!("powers.{}.bust_cost", pid(p)),
             Target::BusterCap(p) => format!("powers.{}.buster_cap", pid(p)),
+            Target::Opacity(p) => format!("powers.{}.opacity", pid(p)),
             Target::KindDomain(k, d) => format!("instruments.{}.{}", k.name(), d.name()),
             Target::Visibility(k) => format!("instruments.{}.visibility", k.name()),
             Target::Scale(k) => format!("instruments.{}.scale", k.name()),
@@ -519,6 +543,16 @@ impl Target {
             Target::Conditionality(_) => (0.0, 20.0),
             Target::BustCost(_) => (0.0, 20.0),
             Target::BusterCap(_) => (0.0, 1000.0),
+            Target::Opacity(_) => (0.0, 1.0),
+            Target::VetoPooling
+            | Target::ReliabilityLearning
+            | Target::Substitution
+            | Target::ElectionAnticipation => (0.0, 1.0),
+            Target::OpacityPremium | Target::SurveillanceValue | Target::PromotionCycle => {
+                (0.0, 10.0)
+            }
+            Target::MediaLine => (0.0, 5.0),
+            Target::CheapShare => (0.0, 1.0),
             Target::KindDomain(..) | Target::Visibility(_) => (0.0, 1.0),
             Target::Scale(_) => (1e-6, 1e6),
             Target::Adjust(_) => (0.0, 1.0),
@@ -609,6 +643,16 @@ impl Target {
             Target::Conditionality(p) => s.powers[p].conditionality,
             Target::BustCost(p) => s.powers[p].bust_cost,
             Target::BusterCap(p) => s.powers[p].buster_cap,
+            Target::Opacity(p) => s.powers[p].opacity,
+            Target::VetoPooling => g.veto_pooling,
+            Target::ReliabilityLearning => g.reliability_learning,
+            Target::Substitution => g.substitution,
+            Target::OpacityPremium => g.opacity_premium,
+            Target::SurveillanceValue => g.surveillance_value,
+            Target::ElectionAnticipation => g.election_anticipation,
+            Target::PromotionCycle => g.promotion_cycle,
+            Target::MediaLine => pop.media_line,
+            Target::CheapShare => s.alignment.cheap_share,
             Target::KindDomain(k, d) => s.kinds[k.index()].domains[d.index()],
             Target::Visibility(k) => s.kinds[k.index()].visibility,
             Target::Scale(k) => s.kinds[k.index()].scale,
@@ -715,6 +759,16 @@ impl Target {
             Target::Conditionality(p) => &mut s.powers[p].conditionality,
             Target::BustCost(p) => &mut s.powers[p].bust_cost,
             Target::BusterCap(p) => &mut s.powers[p].buster_cap,
+            Target::Opacity(p) => &mut s.powers[p].opacity,
+            Target::VetoPooling => &mut g.veto_pooling,
+            Target::ReliabilityLearning => &mut g.reliability_learning,
+            Target::Substitution => &mut g.substitution,
+            Target::OpacityPremium => &mut g.opacity_premium,
+            Target::SurveillanceValue => &mut g.surveillance_value,
+            Target::ElectionAnticipation => &mut g.election_anticipation,
+            Target::PromotionCycle => &mut g.promotion_cycle,
+            Target::MediaLine => &mut pop.media_line,
+            Target::CheapShare => &mut s.alignment.cheap_share,
             Target::KindDomain(k, d) => &mut s.kinds[k.index()].domains[d.index()],
             Target::Visibility(k) => &mut s.kinds[k.index()].visibility,
             Target::Scale(k) => &mut s.kinds[k.index()].scale,
@@ -794,7 +848,10 @@ impl Target {
                 Target::RivalryResponse(p),
                 Target::Buster(p),
                 Target::MediaSensitivity(p),
+                Target::Conditionality(p),
+                Target::BustCost(p),
                 Target::BusterCap(p),
+                Target::Opacity(p),
             ]);
         }
         for k in Kind::ALL {

@@ -72,6 +72,11 @@ pub struct World {
     pub threats: Vec<ThreatState>,
     /// Belief `π̂` in each threat's resolve.
     pub belief: Vec<f64>,
+    /// Belief `r̂_p` in each patron's reliability (docs/model.md §5.1), 1 at the start.
+    pub reliability: Vec<f64>,
+    /// Support each patron promised: its support level at the reference's starting
+    /// instruments (`powers::support_level`).
+    pub promised: Vec<f64>,
     /// The population.
     pub citizens: Citizens,
     /// Structural ties `u[p][d]` (docs/model.md §5.1).
@@ -126,6 +131,10 @@ impl World {
         let affinity = mean_affinity(&citizens, n);
         let r = p.reference_or_self();
         let inst: Vec<_> = (0..n).map(|q| base_levels(r, q, 1.0)).collect();
+        let promised = inst
+            .iter()
+            .map(|i| super::powers::support_level(r, i))
+            .collect();
         let help = inst
             .iter()
             .map(|i| super::opinion::help_flow(r, i))
@@ -151,6 +160,8 @@ impl World {
                 h
             ],
             belief: p.threats.iter().map(|t| t.belief).collect(),
+            reliability: vec![1.0; n],
+            promised,
             citizens,
             ties: vec![[0.0; N_DOMAINS]; n],
             x_rest: Vec::new(),

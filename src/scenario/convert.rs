@@ -770,7 +770,7 @@ impl Ctx<'_> {
             Target::AutonomyCost,
         )?;
         self.doc.put(&s, "autonomy_cost", ac);
-        let scalars: [(&str, Option<&Raw>, Target); 11] = [
+        let scalars: [(&str, Option<&Raw>, Target); 18] = [
             (
                 "inertia",
                 st.and_then(|s| s.inertia.as_ref()),
@@ -821,6 +821,41 @@ impl Ctx<'_> {
                 "threat_smoothing",
                 st.and_then(|s| s.threat_smoothing.as_ref()),
                 Target::ThreatSmoothing,
+            ),
+            (
+                "veto_pooling",
+                st.and_then(|s| s.veto_pooling.as_ref()),
+                Target::VetoPooling,
+            ),
+            (
+                "reliability_learning",
+                st.and_then(|s| s.reliability_learning.as_ref()),
+                Target::ReliabilityLearning,
+            ),
+            (
+                "substitution",
+                st.and_then(|s| s.substitution.as_ref()),
+                Target::Substitution,
+            ),
+            (
+                "opacity_premium",
+                st.and_then(|s| s.opacity_premium.as_ref()),
+                Target::OpacityPremium,
+            ),
+            (
+                "surveillance_value",
+                st.and_then(|s| s.surveillance_value.as_ref()),
+                Target::SurveillanceValue,
+            ),
+            (
+                "election_anticipation",
+                st.and_then(|s| s.election_anticipation.as_ref()),
+                Target::ElectionAnticipation,
+            ),
+            (
+                "promotion_cycle",
+                st.and_then(|s| s.promotion_cycle.as_ref()),
+                Target::PromotionCycle,
             ),
         ];
         for (key, raw, target) in scalars {
@@ -966,7 +1001,7 @@ impl Ctx<'_> {
                 out.push((kind.name(), self.param(raw, Target::Mix(p, kind), &k)?));
             }
             self.doc.put(&sec, "mix", inline(&out));
-            let fields: [(&str, Option<&Raw>, Target); 11] = [
+            let fields: [(&str, Option<&Raw>, Target); 12] = [
                 (
                     "trade",
                     entry.and_then(|e| e.trade.as_ref()),
@@ -1021,6 +1056,11 @@ impl Ctx<'_> {
                     "buster_cap",
                     entry.and_then(|e| e.buster_cap.as_ref()),
                     Target::BusterCap(p),
+                ),
+                (
+                    "opacity",
+                    entry.and_then(|e| e.opacity.as_ref()),
+                    Target::Opacity(p),
                 ),
             ];
             for (f, raw, target) in fields {
@@ -1233,10 +1273,14 @@ impl Ctx<'_> {
                 ));
             }
             let domain = self.domain(&t.domain, &format!("{key}.domain"))?;
+            let lands_in = match &t.lands_in {
+                Some(l) => self.domain(l, &format!("{key}.lands_in"))?,
+                None => domain,
+            };
             let start = self.spec.start;
-            self.spec
-                .threats
-                .push(default_threat(id.get_ref(), sender, rival, domain, start));
+            let mut threat = default_threat(id.get_ref(), sender, rival, domain, start);
+            threat.lands_in = lands_in;
+            self.spec.threats.push(threat);
         }
         for (h, (id, t)) in threats.iter().enumerate() {
             let sec = ["threats", id.get_ref().as_str()];
@@ -1244,6 +1288,8 @@ impl Ctx<'_> {
             self.doc.put(&sec, "sender", string(t.sender.get_ref()));
             self.doc.put(&sec, "rival", string(t.rival.get_ref()));
             self.doc.put(&sec, "domain", string(t.domain.get_ref()));
+            let lands = self.spec.threats[h].lands_in.name();
+            self.doc.put(&sec, "lands_in", string(lands));
             let fields: [(&str, Option<&Raw>, Target); 8] = [
                 ("red_line", t.red_line.as_ref(), Target::RedLine(h)),
                 ("severity", t.severity.as_ref(), Target::Severity(h)),
@@ -1327,7 +1373,7 @@ impl Ctx<'_> {
             let text = self.per_power(raw, &format!("population.{f}"), target)?;
             self.doc.put(&s, f, text);
         }
-        let scalars: [(&str, Option<&Raw>, Target); 15] = [
+        let scalars: [(&str, Option<&Raw>, Target); 16] = [
             (
                 "anchor_sd",
                 pop.and_then(|p| p.anchor_sd.as_ref()),
@@ -1403,6 +1449,11 @@ impl Ctx<'_> {
                 pop.and_then(|p| p.credibility_pull.as_ref()),
                 Target::CredibilityPull,
             ),
+            (
+                "media_line",
+                pop.and_then(|p| p.media_line.as_ref()),
+                Target::MediaLine,
+            ),
         ];
         for (f, raw, target) in scalars {
             let text = self.param(raw, target, &format!("population.{f}"))?;
@@ -1475,8 +1526,13 @@ impl Ctx<'_> {
         }
         let with = self.spec.powers[self.spec.alignment.with].id.clone();
         self.doc.put(&s, "with", string(&with));
-        let scalars: [(&str, Option<&Raw>, Target); 3] = [
+        let scalars: [(&str, Option<&Raw>, Target); 4] = [
             ("kappa0", al.and_then(|a| a.kappa0.as_ref()), Target::Kappa0),
+            (
+                "cheap_share",
+                al.and_then(|a| a.cheap_share.as_ref()),
+                Target::CheapShare,
+            ),
             ("kappa1", al.and_then(|a| a.kappa1.as_ref()), Target::Kappa1),
             (
                 "other_closeness",

@@ -172,6 +172,20 @@ pub(crate) struct StateToml {
     pub promotion: Option<Raw>,
     /// Smoothing width `s` of the threat hinge.
     pub threat_smoothing: Option<Raw>,
+    /// Pooling `ν` of protection on the sovereignty issue (1: one veto holder suffices).
+    pub veto_pooling: Option<Raw>,
+    /// Learning rate `κ_r` of the belief in each patron's reliability (0: off).
+    pub reliability_learning: Option<Raw>,
+    /// Substitution `σ_s` towards the rival's partners under a red line in security or technology.
+    pub substitution: Option<Raw>,
+    /// Premium `θ_o` of opaque money for the government (0: off).
+    pub opacity_premium: Option<Raw>,
+    /// Regime-security value `ς` of technology in security (0: off).
+    pub surveillance_value: Option<Raw>,
+    /// Anticipation `a` of elections in the weight of opinion (0: the election year only).
+    pub election_anticipation: Option<Raw>,
+    /// Electoral cycle `π_c` of domestic promotion (0: off).
+    pub promotion_cycle: Option<Raw>,
     /// Gradient-ascent iterations per year (integer, 1 to 10000).
     pub ascent_iterations: Option<Raw>,
     /// Solve structural ties so that the initial closeness is a rest point (boolean).
@@ -231,6 +245,8 @@ pub(crate) struct PowerToml {
     pub bust_cost: Option<Raw>,
     /// Cap `κ_p` on its compensation for a rival's sanction, as a share of the damage `δ_S S` (docs/model.md §5.3).
     pub buster_cap: Option<Raw>,
+    /// Opacity `o_p` of its money, 0 to 1 (docs/model.md §5.1).
+    pub opacity: Option<Raw>,
 }
 
 /// `mix = { ... }`: shares of the budget.
@@ -311,6 +327,8 @@ pub(crate) struct ThreatToml {
     pub issue: Option<Spanned<Vec<Raw>>>,
     /// First year the rule may issue the threat (integer). Default: the first year.
     pub active_from: Option<Raw>,
+    /// Domain where the cost lands once imposed (default: the red line's domain).
+    pub lands_in: Option<Spanned<String>>,
 }
 
 /// `[population]`: citizens and media (docs/model.md §5.4).
@@ -356,6 +374,9 @@ pub(crate) struct PopulationToml {
     pub experience_rate: Option<Raw>,
     /// Change of the offering power's media image per unit change of membership credibility.
     pub credibility_pull: Option<Raw>,
+    /// Line `λ_L` of pro-government media: their images follow the government's diplomatic
+    /// stance (0: off).
+    pub media_line: Option<Raw>,
 }
 
 /// `[polls]`: simulated polls (docs/model.md §6).
@@ -394,6 +415,8 @@ pub(crate) struct AlignmentToml {
     pub kappa1: Option<Raw>,
     /// Diplomatic closeness of the state to third countries.
     pub other_closeness: Option<Raw>,
+    /// Share of declarations that are cheap signals (statements, UN votes), 0 to 1.
+    pub cheap_share: Option<Raw>,
     /// Composition of the agenda from a year on: `2024 = { RU = 0.35, CN = 0.05, other = 0.6 }`;
     /// targets are power ids or `other`; shares are numbers (documented or drawn) summing to 1. Replaces the
     /// default agenda as a whole.
