@@ -107,7 +107,7 @@ fn calibration_recovers_parameters_from_model_generated_data() {
     let start = problem.start();
     assert!((start[0] - truth[0]).abs() > 1.0 && (start[1] - truth[1]).abs() > 0.05);
     let settings = Settings {
-        restarts: 1,
+        restarts: 2,
         max_iterations: 150,
         tolerance: 1e-9,
         seed: 3,

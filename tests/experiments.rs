@@ -28,6 +28,7 @@ fn two_powers() -> ParamSpec {
     g.noise = 0.0;
     g.election_period = 0;
     g.structural_ties = false;
+    g.veto_pooling = 0.0; // the closed form sums each supporter's value
     g.initial_closeness = vec![[0.30; N_DOMAINS], [0.31; N_DOMAINS]];
     let pop = &mut s.population;
     pop.citizens = 200;

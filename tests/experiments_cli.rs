@@ -344,7 +344,7 @@ fn discover_writes_box_trajectory_and_sentence() {
         "--param",
         "polls.noise=0:0.3",
         "--outcome",
-        "closeness.CN > 0.4",
+        "closeness.CN > 0.55",
         "--samples",
         "120",
         "--runs",
