@@ -11,14 +11,15 @@ use plotters::prelude::*;
 
 use super::look::{self, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, PowerStyle};
+use super::causes;
+use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
-/// An instrument kind: series name suffix, legend label, palette index.
+/// An instrument kind: series name suffix and legend label; its colour is the cause's
+/// (`causes.rs`), the same as in the drivers charts.
 struct Kind {
     id: &'static str,
     label: &'static str,
-    color: usize,
 }
 
 /// A row of panels: kinds sharing a unit and a value axis.
@@ -37,27 +38,22 @@ const ROWS: [Row; 3] = [
             Kind {
                 id: "grants",
                 label: "Grants",
-                color: 0,
             },
             Kind {
                 id: "loans",
                 label: "Loans and FDI",
-                color: 1,
             },
             Kind {
                 id: "health_aid",
                 label: "Health aid",
-                color: 2,
             },
             Kind {
                 id: "arms",
                 label: "Arms",
-                color: 3,
             },
             Kind {
                 id: "tech",
                 label: "Technology",
-                color: 4,
             },
         ],
     },
@@ -67,7 +63,6 @@ const ROWS: [Row; 3] = [
         kinds: &[Kind {
             id: "trade",
             label: "Trade",
-            color: 5,
         }],
     },
     Row {
@@ -77,12 +72,10 @@ const ROWS: [Row; 3] = [
             Kind {
                 id: "sovereignty_support",
                 label: "Sovereignty support",
-                color: 6,
             },
             Kind {
                 id: "accession",
                 label: "Accession perspective",
-                color: 9,
             },
         ],
     },
@@ -95,10 +88,18 @@ pub fn instruments(
     formats: &[Format],
     s: &Summary,
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let figure = Instruments::new(s, powers, meta);
+    let mut figure = Instruments::new(s, powers, meta);
+    figure.marks = marks;
     write_figure(dir, formats, "instruments", &figure)
+}
+
+/// The colour of an instrument kind: that of the cause `instrument.<kind>` in every drivers
+/// chart.
+fn kind_color(kind: &Kind) -> RGBColor {
+    causes::color(&format!("instrument.{}", kind.id), &[])
 }
 
 /// The series worth drawing of one kind for one power.
@@ -109,6 +110,7 @@ fn kind_series<'a>(s: &'a Summary, kind: &Kind, power: &str) -> Option<&'a [Quan
 
 struct Instruments<'a> {
     s: &'a Summary,
+    marks: &'a [Mark],
     meta: &'a Meta,
     /// Powers with at least one series to draw.
     powers: Vec<&'a PowerStyle>,
@@ -130,6 +132,7 @@ impl<'a> Instruments<'a> {
             .collect();
         Instruments {
             s,
+            marks: &[],
             meta,
             powers,
             rows,
@@ -159,7 +162,7 @@ impl Figure for Instruments<'_> {
                 {
                     items.push(LegendItem::new(
                         kind.label,
-                        Swatch::Fan90(look::palette(kind.color)),
+                        Swatch::Fan90(kind_color(kind)),
                     ));
                 }
             }
@@ -221,6 +224,7 @@ impl Figure for Instruments<'_> {
                     min_y_area: label_width[j],
                 };
                 let mut chart = look::panel(&cell, &x, &axes[i][j], text)?;
+                look::marks(&mut chart, self.marks, false)?;
                 let shown: Vec<_> = row
                     .kinds
                     .iter()
@@ -228,7 +232,7 @@ impl Figure for Instruments<'_> {
                     .collect();
                 let fans: Vec<_> = shown
                     .iter()
-                    .map(|(k, q)| (look::palette(k.color), *q))
+                    .map(|(k, q)| (kind_color(k), *q))
                     .collect();
                 look::fans(&mut chart, years, &fans, 1.0, false)?;
                 if shown.is_empty() {
