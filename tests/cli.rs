@@ -471,7 +471,7 @@ fn compare_writes_its_files_and_prints_a_table() {
     assert_eq!(
         table.lines().next(),
         Some(
-            "scenario,power,year,median,p5,p95,median_minus_first,crosses_half,share_collapsed_toward"
+            "scenario,power,year,median,p5,p95,median_minus_first,crosses_half,share_collapsed_toward,crosses_half_direction,stays_crossed_from"
         )
     );
     // Two scenarios × four powers, in the final year.
@@ -484,7 +484,7 @@ fn compare_writes_its_files_and_prints_a_table() {
     let drivers = read(&d.join("cmp/compare_drivers.csv"));
     assert_eq!(
         drivers.lines().next(),
-        Some("scenario,power,term,total,minus_first")
+        Some("scenario,power,term,total,minus_first,part_of_gap")
     );
     assert!(drivers.contains("threat.us_5g"), "no threat term");
     // The printed table: a header, then a row per scenario and power.

@@ -244,7 +244,15 @@ pub fn write_results(
         summary: &e.summary,
         color: plot::arm_color(0),
     }];
-    plot::threats(dir, fmts, "threats", &arm, &threat_infos(params), &marks, &meta)?;
+    plot::threats(
+        dir,
+        fmts,
+        "threats",
+        &arm,
+        &threat_infos(params),
+        &marks,
+        &meta,
+    )?;
     let arm = [plot::SeriesArm {
         name: &s.name,
         summary: &e.summary,
@@ -425,39 +433,9 @@ pub fn driver_parts(
         }
         net.push((*year, total));
     }
-    // Causes that never matter (below 2% of the largest part in every year) are summed into
-    // `other`, so the legend stays readable and the parts still add up; drivers.csv keeps
-    // every term.
-    let largest = bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max);
-    let floor = (0.02 * largest).max(1e-4);
-    let keep: Vec<String> = {
-        let mut names: Vec<String> = bars.iter().map(|b| b.term.clone()).collect();
-        names.sort();
-        names.dedup();
-        names
-            .into_iter()
-            .filter(|n| {
-                bars.iter()
-                    .filter(|b| &b.term == n)
-                    .any(|b| b.value.abs() > floor)
-            })
-            .collect()
-    };
-    let mut other: BTreeMap<i32, f64> = BTreeMap::new();
-    bars.retain(|b| {
-        let kept = keep.contains(&b.term);
-        if !kept {
-            *other.entry(b.year).or_insert(0.0) += b.value;
-        }
-        kept
-    });
-    if other.values().any(|v| v.abs() > 1e-4) {
-        bars.extend(other.into_iter().map(|(year, value)| plot::DriverBar {
-            year,
-            term: "other".to_string(),
-            value,
-        }));
-    }
+    // Terms that never matter are summed into `other`, so tables and legends stay readable
+    // and the parts still add up.
+    lump_small(&mut bars, 1e-4);
     DriverParts {
         bars,
         net,
@@ -465,9 +443,39 @@ pub fn driver_parts(
     }
 }
 
+/// Sums the causes that stay at or below `floor` in every year into `other`, so that a legend
+/// stays readable and the parts still add up.
+fn lump_small(bars: &mut Vec<plot::DriverBar>, floor: f64) {
+    let mut big: Vec<&str> = bars
+        .iter()
+        .filter(|b| b.value.abs() > floor)
+        .map(|b| b.term.as_str())
+        .collect();
+    big.sort_unstable();
+    big.dedup();
+    let big: Vec<String> = big.into_iter().map(String::from).collect();
+    let mut other: BTreeMap<i32, f64> = BTreeMap::new();
+    bars.retain(|b| {
+        let kept = big.contains(&b.term);
+        if !kept {
+            *other.entry(b.year).or_insert(0.0) += b.value;
+        }
+        kept
+    });
+    if other.values().any(|v| v.abs() > 0.0) {
+        bars.extend(other.into_iter().map(|(year, value)| plot::DriverBar {
+            year,
+            term: "other".to_string(),
+            value,
+        }));
+    }
+}
+
 /// How to read a drivers chart, under its legend.
 pub fn driver_note(passed: Option<f64>) -> String {
-    let mut note = "Bar: a cause's part of the\nyear's mean move; the bars add\nup to the black line.".to_string();
+    let mut note =
+        "Bar: a cause's part of the\nyear's mean move; the bars add\nup to the black line."
+            .to_string();
     if let Some(k) = passed
         && k < 0.995
     {
@@ -491,7 +499,10 @@ pub fn drivers_chart(
     marks: &[plot::Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let parts = driver_parts(e, params, p, dom, years);
+    let mut parts = driver_parts(e, params, p, dom, years);
+    // On a chart, causes below 2% of the largest part in every year are lumped too.
+    let largest = parts.bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max);
+    lump_small(&mut parts.bars, (0.02 * largest).max(1e-4));
     let power = &params.powers[p];
     let heading = match dom {
         Some(d) => format!("Why closeness to {} moved ({})", power.name, d.name()),
@@ -557,7 +568,10 @@ pub fn accession_panels(params: &Params) -> Vec<plot::SeriesPanel> {
     let power = &params.powers[a];
     vec![
         plot::SeriesPanel {
-            title: format!("Membership credibility and the {} accession offer", power.id),
+            title: format!(
+                "Membership credibility and the {} accession offer",
+                power.id
+            ),
             unit: "Credibility, offer (0–1)".to_string(),
             scale: 1.0,
             range: Some((0.0, 1.0)),

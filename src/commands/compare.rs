@@ -4,8 +4,8 @@
 //! domains, threats and sanctions, the membership perspective) and `report.html`.
 
 use super::common::{
-    accession_panels, command_line, default_out, driver_parts, emit, execute, formats, load,
-    marks, open_out, plan_for, styles, threat_infos, threads, usage,
+    accession_panels, command_line, default_out, driver_parts, emit, execute, formats, load, marks,
+    open_out, plan_for, styles, threads, threat_infos, usage,
 };
 use crate::cli::CompareArgs;
 use crate::experiment::{Ensemble, measures};
@@ -326,11 +326,17 @@ fn draw_figures(
     Ok(())
 }
 
-/// Marks of a comparison: every scenario's elections and scripted events, each once.
+/// Marks of a comparison: every scenario's elections and scripted events, each once (the
+/// share of runs, which differs between scenarios, left out of the label).
 fn compare_marks(c: &Compared) -> Vec<plot::Mark> {
     let mut all: Vec<plot::Mark> = Vec::new();
     for (s, e) in c.scenarios.iter().zip(c.results) {
-        for m in marks(e, &s.base) {
+        for mut m in marks(e, &s.base) {
+            if let Some(i) = m.label.find(" (")
+                && m.label.ends_with("%)")
+            {
+                m.label.truncate(i);
+            }
             if !all.contains(&m) {
                 all.push(m);
             }
@@ -425,20 +431,21 @@ fn report_lines(rows: &[CompareRow]) -> Vec<crate::report::CompareLine> {
         .collect()
 }
 
-/// The largest pushes behind the gaps, as the report shows them.
+/// The largest shares of the gaps, as the report shows them.
 fn report_forces(rows: &[DriverDiff]) -> Vec<crate::report::ForceLine> {
-    let mut big: Vec<&DriverDiff> = rows
+    let mut big: Vec<(&DriverDiff, f64)> = rows
         .iter()
-        .filter(|r| r.raw.abs() > 0.001 && !plot::is_response_cause(&r.term))
+        .filter_map(|r| Some((r, r.part?)))
+        .filter(|(_, x)| x.abs() >= 0.001)
         .collect();
-    big.sort_by(|a, b| b.raw.abs().total_cmp(&a.raw.abs()));
+    big.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     big.iter()
-        .take(15)
-        .map(|r| crate::report::ForceLine {
+        .take(20)
+        .map(|(r, x)| crate::report::ForceLine {
             scenario: r.scenario.clone(),
             power: r.power.clone(),
             cause: r.term.clone(),
-            minus_first: r.raw,
+            minus_first: *x,
         })
         .collect()
 }
@@ -466,7 +473,14 @@ impl tables::Header for CompareRow {
 }
 
 impl tables::Header for DriverDiff {
-    const HEADER: &'static [&'static str] = &["scenario", "power", "term", "total", "minus_first"];
+    const HEADER: &'static [&'static str] = &[
+        "scenario",
+        "power",
+        "term",
+        "total",
+        "minus_first",
+        "part_of_gap",
+    ];
 }
 
 /// A row of `compare.csv`.
@@ -489,8 +503,9 @@ struct CompareRow {
     crossing: Option<Crossing>,
 }
 
-/// A row of `compare_drivers.csv`: how much a term's summed push on closeness differs from
-/// the first scenario over the whole horizon (ensemble means, common random numbers).
+/// A row of `compare_drivers.csv`: a cause's summed part of the mean moves over the whole
+/// horizon (ensemble means, common random numbers), its difference from the first scenario,
+/// and, for a push, its share of the gap (see [`shares_of_gap`]).
 #[derive(serde::Serialize, Clone)]
 pub struct DriverDiff {
     scenario: String,
@@ -498,8 +513,13 @@ pub struct DriverDiff {
     term: String,
     total: String,
     minus_first: String,
+    /// The push's share of the gap in mean closeness in the last year (empty for responses
+    /// and when the pushes do not explain the gap's sign).
+    part_of_gap: String,
     #[serde(skip)]
     raw: f64,
+    #[serde(skip)]
+    part: Option<f64>,
 }
 
 /// Per cause, the summed parts of the mean moves of each scenario over all years (in closeness:
@@ -530,18 +550,28 @@ fn driver_differences(scenarios: &[Scenario], results: &[Ensemble]) -> Vec<Drive
                     names.push(n);
                 }
             }
-            for name in names {
-                let get = |v: &[(String, f64)]| {
-                    v.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
-                };
-                let (v, b) = (get(&mine), get(&base));
+            let get = |v: &[(String, f64)], name: &str| {
+                v.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
+            };
+            let diffs: Vec<(String, f64, f64)> = names
+                .iter()
+                .map(|n| {
+                    let v = get(&mine, n);
+                    ((*n).clone(), v, v - get(&base, n))
+                })
+                .collect();
+            let terms: Vec<(&str, f64)> = diffs.iter().map(|(n, _, d)| (n.as_str(), *d)).collect();
+            let parts = shares_of_gap(&terms);
+            for ((name, v, d), part) in diffs.into_iter().zip(parts) {
                 rows.push(DriverDiff {
                     scenario: s.name.clone(),
                     power: power.id.clone(),
-                    term: name.clone(),
+                    term: name,
                     total: format!("{v:.6}"),
-                    minus_first: format!("{:.6}", v - b),
-                    raw: v - b,
+                    minus_first: format!("{d:.6}"),
+                    part_of_gap: part.map(|x| format!("{x:.6}")).unwrap_or_default(),
+                    raw: d,
+                    part,
                 });
             }
         }
@@ -549,33 +579,130 @@ fn driver_differences(scenarios: &[Scenario], results: &[Ensemble]) -> Vec<Drive
     rows
 }
 
+/// Each push's share of a gap. `terms` are (cause, difference from the first scenario); the
+/// gap is their sum. The responses (autonomy cost, opinion, inertia, option value, noise)
+/// hold back whatever the pushes do; with responses linear in closeness, as they are near a
+/// rest point, they hold back every push in the same proportion, so push `i` accounts for
+/// `Δ push_i × gap / Σ Δ push` of the gap and the shares add up to it. `None` for responses,
+/// and for every term when the pushes sum to (almost) nothing or to the other sign than the
+/// gap (then the responses, not the pushes, made the gap).
+pub fn shares_of_gap(terms: &[(&str, f64)]) -> Vec<Option<f64>> {
+    let gap: f64 = terms.iter().map(|(_, d)| d).sum();
+    let pushes: f64 = terms
+        .iter()
+        .filter(|(n, _)| !plot::is_response_cause(n))
+        .map(|(_, d)| d)
+        .sum();
+    let scale = (pushes.abs() > 1e-9 && gap * pushes > 0.0).then(|| gap / pushes);
+    terms
+        .iter()
+        .map(|(n, d)| {
+            let k = scale?;
+            (!plot::is_response_cause(n)).then_some(d * k)
+        })
+        .collect()
+}
+
 fn print_driver_differences(buf: &mut String, rows: &[DriverDiff]) {
-    let mut big: Vec<&DriverDiff> = rows.iter().filter(|r| r.raw.abs() > 0.001).collect();
-    if big.is_empty() {
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for r in rows {
+        if !groups.contains(&(r.scenario.as_str(), r.power.as_str())) {
+            groups.push((&r.scenario, &r.power));
+        }
+    }
+    let mut lines = Vec::new();
+    for (scenario, power) in groups {
+        let mine: Vec<&DriverDiff> = rows
+            .iter()
+            .filter(|r| r.scenario == scenario && r.power == power)
+            .collect();
+        let gap: f64 = mine.iter().map(|r| r.raw).sum();
+        if gap.abs() < 0.005 {
+            continue;
+        }
+        let mut pushes: Vec<&&DriverDiff> = mine.iter().filter(|r| r.part.is_some()).collect();
+        pushes.sort_by(|a, b| {
+            let (a, b) = (a.part.unwrap_or(0.0), b.part.unwrap_or(0.0));
+            b.abs().total_cmp(&a.abs())
+        });
+        let parts: Vec<String> = pushes
+            .iter()
+            .filter(|r| r.part.is_some_and(|x| x.abs() >= 0.0005))
+            .take(4)
+            .map(|r| format!("{} {:+.3}", r.term, r.part.unwrap_or(0.0)))
+            .collect();
+        let why = if pushes.is_empty() {
+            "the responses, not the pushes, made it (compare_drivers.csv)".to_string()
+        } else {
+            parts.join(", ")
+        };
+        lines.push(format!("  {scenario:<22} {power:<5} {gap:>+7.3}  {why}"));
+    }
+    if lines.is_empty() {
         return;
     }
-    big.sort_by(|a, b| b.raw.abs().total_cmp(&a.raw.abs()));
     let _ = writeln!(
         buf,
-        "\nforces that made the gap, vs the first scenario (aggregate closeness: each cause's part \
-         of the mean moves,\nsummed over all years; the parts of a power add up to its gap in mean \
-         closeness in the last year)"
+        "\nwhat made the gap in mean closeness in the last year, vs the first scenario: each push's \
+         share\n(the responses - autonomy cost, opinion, inertia - held every push back in \
+         proportion; the shares add up to the gap)"
     );
-    for (heading, responses, count) in [
-        ("pushes (offers, threats, sanctions, rivalry):", false, 10),
-        ("responses (what resisted the move):", true, 5),
-    ] {
-        let _ = writeln!(buf, "  {heading}");
-        for r in big
-            .iter()
-            .filter(|r| plot::is_response_cause(&r.term) == responses)
-            .take(count)
-        {
-            let _ = writeln!(
-                buf,
-                "    {:<22} {:<5} {:<32} {:+.3}",
-                r.scenario, r.power, r.term, r.raw
-            );
-        }
+    let _ = writeln!(
+        buf,
+        "  {:<22} {:<5} {:>7}  largest pushes",
+        "scenario", "power", "gap"
+    );
+    for l in lines {
+        let _ = writeln!(buf, "{l}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn medians(v: &[f64]) -> Vec<Quantiles> {
+        v.iter()
+            .map(|&m| Quantiles {
+                mean: m,
+                p5: m,
+                p25: m,
+                p50: m,
+                p75: m,
+                p95: m,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_crossing_says_which_way_and_from_when_it_stays() {
+        let years = [2024, 2025, 2026, 2027, 2028];
+        let up = crossing(&medians(&[0.4, 0.45, 0.52, 0.55, 0.6]), &years).unwrap();
+        assert_eq!((up.year, up.up, up.stays_from), (2026, true, Some(2026)));
+        assert_eq!(up.text(), "↑2026");
+        let wobble = crossing(&medians(&[0.4, 0.52, 0.48, 0.55, 0.6]), &years).unwrap();
+        assert_eq!(wobble.text(), "↑2025, stays from 2027");
+        let back = crossing(&medians(&[0.6, 0.45, 0.52, 0.55, 0.6]), &years).unwrap();
+        assert_eq!((back.up, back.stays_from), (false, None));
+        assert_eq!(back.text(), "↓2025, back");
+        assert!(crossing(&medians(&[0.4, 0.45, 0.49]), &years[..3]).is_none());
+    }
+
+    #[test]
+    fn shares_of_a_gap_follow_a_linear_response() {
+        // Two pushes against one linear response: x moves by (2 + 1) / k with k = 10, the
+        // response holds back 0.9 of each; the pushes account for 0.2 and 0.1 of the 0.3.
+        let terms = [
+            ("instrument.loans", 2.0),
+            ("threat.t", 1.0),
+            ("autonomy_cost", -2.7),
+        ];
+        let shares = shares_of_gap(&terms);
+        assert!((shares[0].unwrap() - 0.2).abs() < 1e-12);
+        assert!((shares[1].unwrap() - 0.1).abs() < 1e-12);
+        assert_eq!(shares[2], None);
+        // Pushes that point the other way from the gap explain nothing.
+        let against = [("instrument.loans", 1.0), ("inertia", -1.5)];
+        assert_eq!(shares_of_gap(&against), vec![None, None]);
     }
 }

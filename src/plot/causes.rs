@@ -27,7 +27,11 @@ const TABLE: [(&str, &str, RGBColor); 20] = [
         "accession perspective",
         RGBColor(0, 45, 110),
     ),
-    ("promotion", "promotion (media image)", RGBColor(227, 119, 194)),
+    (
+        "promotion",
+        "promotion (media image)",
+        RGBColor(227, 119, 194),
+    ),
     (
         "sanctions",
         "sanctions in force (damage)",
@@ -38,10 +42,18 @@ const TABLE: [(&str, &str, RGBColor); 20] = [
         "sanction busting (compensation)",
         RGBColor(230, 171, 2),
     ),
-    ("structural_ties", "structural ties", RGBColor(199, 199, 199)),
+    (
+        "structural_ties",
+        "structural ties",
+        RGBColor(199, 199, 199),
+    ),
     ("autonomy_cost", "autonomy cost", RGBColor(64, 64, 64)),
     ("public_opinion", "public opinion", RGBColor(120, 200, 110)),
-    ("option_value", "option value of hedging", RGBColor(197, 176, 213)),
+    (
+        "option_value",
+        "option value of hedging",
+        RGBColor(197, 176, 213),
+    ),
     ("inertia", "inertia", RGBColor(150, 210, 225)),
     ("move_cap", "move cap", RGBColor(170, 170, 170)),
     ("bounds", "bounds (0 and 1)", RGBColor(210, 210, 180)),

@@ -181,12 +181,13 @@ impl Figure for Domains<'_> {
             })
             .map(|p| LegendItem::new(&p.name, Swatch::Fan90(look::rgb(p.color))))
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: None,
             items,
             key: look::fan_key(false),
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let Some(x) = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 6) else {
             return look::no_data(&area, "no years in the summary");

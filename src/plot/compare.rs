@@ -75,7 +75,7 @@ impl Figure for Compare<'_> {
                 LegendItem::new(arm.name, swatch)
             })
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some("Arm".to_string()),
             items,
             key: vec![
@@ -94,6 +94,7 @@ impl Figure for Compare<'_> {
             ],
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let years = self
             .arms
@@ -202,9 +203,12 @@ impl Figure for Multiples<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let title = format!("{}: closeness to each power, one panel per scenario", self.meta.title);
+        let title = format!(
+            "{}: closeness to each power, one panel per scenario",
+            self.meta.title
+        );
         let body = look::header(root, &title, &self.meta.subtitle)?;
-        let legend = Legend {
+        let mut legend = Legend {
             heading: None,
             items: self
                 .powers
@@ -214,8 +218,12 @@ impl Figure for Multiples<'_> {
             key: look::fan_key(true),
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
-        let years = self.arms.iter().flat_map(|a| a.summary.years.iter().copied());
+        let years = self
+            .arms
+            .iter()
+            .flat_map(|a| a.summary.years.iter().copied());
         let Some(x) = look::YearAxis::spanning(years, 0.0, 6) else {
             return look::no_data(&area, "no years in the summaries");
         };
@@ -298,9 +306,16 @@ impl Figure for Difference<'_> {
         let items = self.arms[1..]
             .iter()
             .enumerate()
-            .map(|(i, a)| LegendItem::new(a.name, Swatch::Fan90(look::rgb(arm_color(i + 1)))))
+            .map(|(i, a)| {
+                let swatch = Swatch::Line {
+                    color: look::rgb(arm_color(i + 1)),
+                    width: look::MEDIAN_WIDTH,
+                    dash: Dash::nth(i),
+                };
+                LegendItem::new(a.name, swatch)
+            })
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some(format!("minus {}", self.arms[0].name)),
             items,
             key: vec![
@@ -312,10 +327,14 @@ impl Figure for Difference<'_> {
                         dash: Dash::Solid,
                     },
                 ),
-                LegendItem::new("middle 90% of runs", Swatch::Region(look::NEUTRAL.mix(look::ALPHA_90))),
+                LegendItem::new(
+                    "middle 90% of runs",
+                    Swatch::Region(look::NEUTRAL.mix(look::ALPHA_90)),
+                ),
             ],
             note: Some("Same random numbers in every\nscenario: 0 means no effect".to_string()),
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let years = self.diffs.iter().flat_map(|d| d.years.iter().copied());
         let Some(x) = look::YearAxis::spanning(years, 0.0, 6) else {
@@ -344,11 +363,21 @@ impl Figure for Difference<'_> {
             let mut chart = look::panel(&cell.margin(0, 10, 0, 0), &x, &y, text)?;
             look::marks(&mut chart, self.marks, false)?;
             let (x0, x1) = x.bounds();
-            chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], look::INK.stroke_width(1)))?;
+            chart.draw_series(LineSeries::new(
+                [(x0, 0.0), (x1, 0.0)],
+                look::INK.stroke_width(1),
+            ))?;
             for (i, d) in self.diffs.iter().enumerate() {
                 if let Some(q) = d.get("closeness", &p.id, "") {
                     let c = look::rgb(arm_color(i + 1));
-                    look::band(&mut chart, &d.years, q, 1.0, Band::Ninety, c.mix(look::ALPHA_90))?;
+                    look::band(
+                        &mut chart,
+                        &d.years,
+                        q,
+                        1.0,
+                        Band::Ninety,
+                        c.mix(look::ALPHA_90),
+                    )?;
                 }
             }
             for (i, d) in self.diffs.iter().enumerate() {
@@ -401,7 +430,10 @@ impl Figure for ArmDomains<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let title = format!("{}: closeness by domain (rows) and power (columns)", self.meta.title);
+        let title = format!(
+            "{}: closeness by domain (rows) and power (columns)",
+            self.meta.title
+        );
         let body = look::header(root, &title, &self.meta.subtitle)?;
         let items = self
             .arms
@@ -416,14 +448,18 @@ impl Figure for ArmDomains<'_> {
                 LegendItem::new(a.name, swatch)
             })
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some("Scenario (median)".to_string()),
             items,
             key: Vec::new(),
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
-        let years = self.arms.iter().flat_map(|a| a.summary.years.iter().copied());
+        let years = self
+            .arms
+            .iter()
+            .flat_map(|a| a.summary.years.iter().copied());
         let Some(x) = look::YearAxis::spanning(years, 0.0, 4) else {
             return look::no_data(&area, "no years in the summaries");
         };

@@ -183,3 +183,86 @@ impl Figure for Drivers<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders a drivers chart into an RGB buffer.
+    fn pixels(bars: &[DriverBar], powers: &[PowerStyle]) -> Vec<u8> {
+        super::super::fonts::ensure_registered().unwrap();
+        let net: Vec<(i32, f64)> = (2025..=2030).map(|y| (y, 0.0)).collect();
+        let chart = DriverChart {
+            bars,
+            net: &net,
+            heading: "test",
+            unit: "part of the move",
+            note: None,
+            powers,
+            marks: &[],
+        };
+        let meta = Meta::default();
+        let figure = Drivers::new(&chart, &meta);
+        let (w, h) = figure.size();
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            figure.draw(&root).unwrap();
+            root.present().unwrap();
+        }
+        buf
+    }
+
+    fn count(buf: &[u8], c: RGBColor) -> usize {
+        buf.chunks(3).filter(|p| *p == [c.0, c.1, c.2]).count()
+    }
+
+    fn bars(terms: &[(&str, f64)]) -> Vec<DriverBar> {
+        (2025..=2030)
+            .flat_map(|year| {
+                terms.iter().map(move |(t, v)| DriverBar {
+                    year,
+                    term: t.to_string(),
+                    value: *v,
+                })
+            })
+            .collect()
+    }
+
+    /// Regression: colours were assigned per chart in order of appearance, so "sanctions"
+    /// was the first palette colour in one chart and the second in another.
+    #[test]
+    fn a_cause_keeps_its_colour_across_charts() {
+        let powers = [PowerStyle {
+            id: "US".into(),
+            name: "United States".into(),
+            color: [200, 30, 45],
+        }];
+        let a = pixels(
+            &bars(&[("sanctions", -0.05), ("instrument.grants", 0.04)]),
+            &powers,
+        );
+        let b = pixels(
+            &bars(&[
+                ("instrument.loans", 0.03),
+                ("rivalry.US", -0.02),
+                ("threat.us_5g", -0.04),
+                ("sanctions", -0.05),
+            ]),
+            &powers,
+        );
+        let sanctions = causes::color("sanctions", &powers);
+        let grants = causes::color("instrument.grants", &powers);
+        let loans = causes::color("instrument.loans", &powers);
+        // The same cause is drawn in the same colour in both charts ...
+        assert!(count(&a, sanctions) > 1000, "{}", count(&a, sanctions));
+        assert!(count(&b, sanctions) > 1000, "{}", count(&b, sanctions));
+        // ... and a colour stands for one cause only: grants' colour is absent from the
+        // chart without grants, although grants came second in the first chart and loans
+        // second in the second.
+        assert!(count(&a, grants) > 1000);
+        assert_eq!(count(&b, grants), 0);
+        assert!(count(&b, loans) > 1000);
+        assert_eq!(count(&a, loans), 0);
+    }
+}

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::causes;
 use super::look::{self, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::causes;
 use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
@@ -160,19 +160,17 @@ impl Figure for Instruments<'_> {
                     .iter()
                     .any(|p| kind_series(self.s, kind, &p.id).is_some())
                 {
-                    items.push(LegendItem::new(
-                        kind.label,
-                        Swatch::Fan90(kind_color(kind)),
-                    ));
+                    items.push(LegendItem::new(kind.label, Swatch::Fan90(kind_color(kind))));
                 }
             }
         }
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some("Instrument".to_string()),
             items,
             key: look::fan_key(false),
             note: Some("Money, trade: each panel its own scale".to_string()),
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let x = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 4);
         let (Some(x), false, false) = (x, self.rows.is_empty(), self.powers.is_empty()) else {
@@ -230,10 +228,7 @@ impl Figure for Instruments<'_> {
                     .iter()
                     .filter_map(|k| kind_series(self.s, k, &p.id).map(|q| (k, q)))
                     .collect();
-                let fans: Vec<_> = shown
-                    .iter()
-                    .map(|(k, q)| (kind_color(k), *q))
-                    .collect();
+                let fans: Vec<_> = shown.iter().map(|(k, q)| (kind_color(k), *q)).collect();
                 look::fans(&mut chart, years, &fans, 1.0, false)?;
                 if shown.is_empty() {
                     look::chart_note(&chart, "none")?;

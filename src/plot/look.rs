@@ -1040,6 +1040,35 @@ pub(super) fn compact_panel<DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// Legend entries for the marks of a figure whose panels carry no mark labels: one for
+/// elections, one listing the scripted events (empty when there are no marks).
+pub(super) fn mark_key(marks: &[super::Mark]) -> Vec<LegendItem> {
+    let mut key = Vec::new();
+    let line = |dash| Swatch::Line {
+        color: MARK,
+        width: 1,
+        dash,
+    };
+    if marks.iter().any(|m| m.kind == super::MarkKind::Election) {
+        key.push(LegendItem::new("election", line(Dash::Dashed)));
+    }
+    let events: Vec<String> = marks
+        .iter()
+        .filter(|m| m.kind == super::MarkKind::Event)
+        .map(|m| format!("{} {}", m.year, m.label))
+        .collect();
+    for e in events.iter().take(4) {
+        key.push(LegendItem::new(e.clone(), line(Dash::Solid)));
+    }
+    if events.len() > 4 {
+        key.push(LegendItem::new(
+            format!("and {} more events", events.len() - 4),
+            line(Dash::Solid),
+        ));
+    }
+    key
+}
+
 /// Colour of the time marks (elections, scripted events).
 const MARK: RGBColor = RGBColor(120, 120, 120);
 

@@ -26,9 +26,9 @@ mod render;
 mod sensitivity;
 mod series;
 mod sweep;
-mod threats;
 #[cfg(test)]
 mod tests;
+mod threats;
 
 pub use bands::{BandPanel, decomposed};
 pub use causes::{is_response as is_response_cause, label as cause_label};

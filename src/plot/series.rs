@@ -67,10 +67,9 @@ pub fn series_panels(
     let shown: Vec<&SeriesPanel> = panels
         .iter()
         .filter(|p| {
-            p.series.iter().any(|s| {
-                arms.iter()
-                    .any(|a| a.summary.series.contains_key(&s.key))
-            })
+            p.series
+                .iter()
+                .any(|s| arms.iter().any(|a| a.summary.series.contains_key(&s.key)))
         })
         .collect();
     if shown.is_empty() {
@@ -171,7 +170,9 @@ impl Figure for Panels<'_> {
                     let values = p.series.iter().flat_map(|s| {
                         self.arms
                             .iter()
-                            .filter_map(|a| a.summary.get(&s.key.measure, &s.key.power, &s.key.domain))
+                            .filter_map(|a| {
+                                a.summary.get(&s.key.measure, &s.key.power, &s.key.domain)
+                            })
                             .flat_map(|q| look::extent(q, p.scale).collect::<Vec<_>>())
                     });
                     look::ValueAxis::covering(values.collect::<Vec<_>>(), true, 5)

@@ -58,7 +58,10 @@ pub fn threats(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let shown: Vec<&ThreatInfo> = threats
         .iter()
-        .filter(|t| arms.iter().any(|a| stage(a.summary, t, "imposed").is_some()))
+        .filter(|t| {
+            arms.iter()
+                .any(|a| stage(a.summary, t, "imposed").is_some())
+        })
         .collect();
     if shown.is_empty() {
         return Ok(Vec::new());
@@ -213,6 +216,9 @@ fn area_between<DB: DrawingBackend>(
         .chain(lower.iter().rev().copied())
         .filter(|(_, v)| v.is_finite())
         .collect();
-    chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.85).filled())))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        outline,
+        color.mix(0.85).filled(),
+    )))?;
     Ok(())
 }

@@ -40,7 +40,7 @@ pub struct ForceLine {
     pub power: String,
     /// Cause output name (`threat.us_5g`, `instrument.loans`).
     pub cause: String,
-    /// Difference from the first scenario, in closeness.
+    /// The push's share of the gap from the first scenario, in closeness.
     pub minus_first: f64,
 }
 
@@ -153,14 +153,14 @@ fn forces(out: &mut String, c: &Comparison, _: &CompareContext) {
     }
     let _ = writeln!(
         out,
-        "<h2>What made the gaps</h2><p>The largest pushes that differ from <b>{}</b>: each \
-         cause's part of the ensemble-mean moves of aggregate closeness, summed over all years, \
-         minus the same in the first scenario. The parts of one power, with the responses \
-         (opinion, inertia, autonomy cost) listed in <code>compare_drivers.csv</code>, add up to \
-         its gap in mean closeness in the last year.</p>",
+        "<h2>What made the gaps</h2><p>Each push's share of the gap in mean closeness in the \
+         last year from <b>{}</b> (in closeness). The responses (autonomy cost, public opinion, \
+         inertia, option value) hold back whatever the pushes do; near a rest point they hold \
+         back every push in the same proportion, so the shares of one power add up to its gap. \
+         The raw summed parts of every cause are in <code>compare_drivers.csv</code>.</p>",
         esc(&c.scenarios[0].name)
     );
-    out.push_str("<table><thead><tr><th>scenario</th><th>power</th><th>cause</th><th>part of the gap</th></tr></thead><tbody>\n");
+    out.push_str("<table><thead><tr><th>scenario</th><th>power</th><th>cause</th><th>share of the gap</th></tr></thead><tbody>\n");
     for f in c.forces {
         let _ = writeln!(
             out,
