@@ -789,6 +789,7 @@ struct Attributed {
     /// Mechanisms with free numbers (indices into `attribution::MECHANISMS`).
     present: Vec<usize>,
     /// (origin, target name, year, observed, forecast, ex post, parts per present mechanism).
+    #[allow(clippy::type_complexity)]
     rows: Vec<(i32, String, i32, f64, f64, f64, Vec<f64>)>,
 }
 
