@@ -230,9 +230,21 @@ fn run_writes_every_documented_output() {
         ]
         .map(String::from)
         .into();
-        for plot in ["closeness", "domains", "opinion", "instruments", "leeway"] {
+        for plot in [
+            "closeness",
+            "domains",
+            "opinion",
+            "instruments",
+            "leeway",
+            "accession",
+        ] {
             expected.insert(format!("{plot}.png"));
             expected.insert(format!("{plot}.svg"));
+        }
+        // The threats timeline, when the scenario has threats.
+        if files.contains("threats.png") {
+            expected.insert("threats.png".to_string());
+            expected.insert("threats.svg".to_string());
         }
         // drivers_<P> for the two powers that moved most.
         let drivers: Vec<&String> = files
@@ -256,6 +268,7 @@ fn run_writes_every_documented_output() {
                     "closeness" | "opinion" => Some((1200, 800)),
                     "domains" => Some((1400, 1000)),
                     "leeway" => Some((1200, 900)),
+                    "accession" => Some((1200, 840)),
                     s if s.starts_with("drivers_") => Some((1200, 800)),
                     _ => None,
                 };
