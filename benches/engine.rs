@@ -80,10 +80,10 @@ fn standard_plots_png_svg(bencher: divan::Bencher) {
     };
     let fmts = [Format::Png, Format::Svg];
     bencher.bench_local(|| {
-        plot::closeness(dir.path(), &fmts, &e.summary, &styles, &meta).expect("plot");
-        plot::domains(dir.path(), &fmts, &e.summary, &styles, &meta).expect("plot");
-        plot::opinion(dir.path(), &fmts, &e.summary, &styles, &meta).expect("plot");
-        plot::instruments(dir.path(), &fmts, &e.summary, &styles, &meta).expect("plot");
-        plot::leeway(dir.path(), &fmts, &e.summary, &styles, &meta).expect("plot");
+        plot::closeness(dir.path(), &fmts, &e.summary, &styles, &[], &meta).expect("plot");
+        plot::domains(dir.path(), &fmts, &e.summary, &styles, &[], &meta).expect("plot");
+        plot::opinion(dir.path(), &fmts, &e.summary, &styles, &[], &meta).expect("plot");
+        plot::instruments(dir.path(), &fmts, &e.summary, &styles, &[], &meta).expect("plot");
+        plot::leeway(dir.path(), &fmts, &e.summary, &styles, &[], &meta).expect("plot");
     });
 }

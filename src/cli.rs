@@ -17,6 +17,9 @@ pub enum Command {
     /// `simulate s.toml` is `simulate run s.toml`).
     Run(RunArgs),
     /// Run several scenarios on common random numbers and compare them.
+    #[command(mut_arg("out", |a| a.help(
+        "Results folder (default: output/compare_<A>_vs_<B>[_vs_<C>...]/, after the scenarios' names)"
+    )))]
     Compare(CompareArgs),
     /// Validate a scenario without running it.
     Check(ScenarioArgs),

@@ -230,9 +230,21 @@ fn run_writes_every_documented_output() {
         ]
         .map(String::from)
         .into();
-        for plot in ["closeness", "domains", "opinion", "instruments", "leeway"] {
+        for plot in [
+            "closeness",
+            "domains",
+            "opinion",
+            "instruments",
+            "leeway",
+            "accession",
+        ] {
             expected.insert(format!("{plot}.png"));
             expected.insert(format!("{plot}.svg"));
+        }
+        // The threats timeline, when the scenario has threats.
+        if files.contains("threats.png") {
+            expected.insert("threats.png".to_string());
+            expected.insert("threats.svg".to_string());
         }
         // drivers_<P> for the two powers that moved most.
         let drivers: Vec<&String> = files
@@ -256,6 +268,7 @@ fn run_writes_every_documented_output() {
                     "closeness" | "opinion" => Some((1200, 800)),
                     "domains" => Some((1400, 1000)),
                     "leeway" => Some((1200, 900)),
+                    "accession" => Some((1200, 840)),
                     s if s.starts_with("drivers_") => Some((1200, 800)),
                     _ => None,
                 };
@@ -471,7 +484,7 @@ fn compare_writes_its_files_and_prints_a_table() {
     assert_eq!(
         table.lines().next(),
         Some(
-            "scenario,power,year,median,p5,p95,median_minus_first,crosses_half,share_collapsed_toward"
+            "scenario,power,year,median,p5,p95,median_minus_first,crosses_half,share_collapsed_toward,crosses_half_direction,stays_crossed_from"
         )
     );
     // Two scenarios × four powers, in the final year.
@@ -484,7 +497,7 @@ fn compare_writes_its_files_and_prints_a_table() {
     let drivers = read(&d.join("cmp/compare_drivers.csv"));
     assert_eq!(
         drivers.lines().next(),
-        Some("scenario,power,term,total,minus_first")
+        Some("scenario,power,term,total,minus_first,part_of_gap")
     );
     assert!(drivers.contains("threat.us_5g"), "no threat term");
     // The printed table: a header, then a row per scenario and power.

@@ -116,8 +116,8 @@ fn report_is_self_contained_html_with_every_figure_and_the_assumptions() {
     // PNG-only runs embed the figures as data URIs: nothing points outside the file.
     assert_eq!(
         html.matches("data:image/png;base64,").count(),
-        7,
-        "5 figures + 2 drivers"
+        9,
+        "5 figures, the threats timeline, the accession figure + 2 drivers"
     );
     assert!(
         !html.contains("src=\"closeness"),

@@ -84,3 +84,28 @@ fn no_threat_term_in_the_baseline() {
             .all(|t| !matches!(t, Term::Threat(_)))
     );
 }
+
+/// The parts a drivers chart shows are in the unit of the move: each year they add up to the
+/// mean move (the move cap and the bounds spread over the pushes they scaled down), and the
+/// sanctions term of a power that sends no threat is named for what it is.
+#[test]
+fn chart_parts_add_up_to_the_mean_move_without_the_limits() {
+    let (s, e) = ensemble("us_pressure.toml", 30);
+    for p in 0..s.base.powers.len() {
+        let parts = simulate::commands::common::driver_parts(&e, &s.base, p, None, None);
+        for (year, net) in &parts.net {
+            let sum: f64 = parts
+                .bars
+                .iter()
+                .filter(|b| b.year == *year)
+                .map(|b| b.value)
+                .sum();
+            assert!((sum - net).abs() < 1e-9, "{year}: parts {sum}, move {net}");
+        }
+        let sender = s.base.threats.iter().any(|t| t.sender == p);
+        assert!(
+            sender || parts.bars.iter().all(|b| b.term != "sanctions"),
+            "a power that sends no threat has a 'sanctions' term"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 pub use crate::usage::{UsageError, usage};
 use anyhow::Context;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -232,23 +233,43 @@ pub fn write_results(
     };
     let st = styles(params);
     let dir = out.path();
-    plot::closeness(dir, fmts, &e.summary, &st, &meta)?;
-    plot::domains(dir, fmts, &e.summary, &st, &meta)?;
-    plot::opinion(dir, fmts, &e.summary, &st, &meta)?;
-    plot::instruments(dir, fmts, &e.summary, &st, &meta)?;
-    plot::leeway(dir, fmts, &e.summary, &st, &meta)?;
-    for p in movers(&e.summary, params, 2) {
-        let (bars, net) = driver_bars(e, params, p, None, None);
-        let id = &params.powers[p].id;
-        plot::drivers(
-            dir,
-            fmts,
-            &format!("drivers_{id}"),
-            &bars,
-            &net,
-            &format!("Why closeness to {} moved", params.powers[p].name),
-            &meta,
-        )?;
+    let marks = marks(e, params);
+    plot::closeness(dir, fmts, &e.summary, &st, &marks, &meta)?;
+    plot::domains(dir, fmts, &e.summary, &st, &marks, &meta)?;
+    plot::opinion(dir, fmts, &e.summary, &st, &marks, &meta)?;
+    plot::instruments(dir, fmts, &e.summary, &st, &marks, &meta)?;
+    plot::leeway(dir, fmts, &e.summary, &st, &marks, &meta)?;
+    let arm = [plot::ThreatArm {
+        name: &s.name,
+        summary: &e.summary,
+        color: plot::arm_color(0),
+    }];
+    plot::threats(
+        dir,
+        fmts,
+        "threats",
+        &arm,
+        &threat_infos(params),
+        &marks,
+        &meta,
+    )?;
+    let arm = [plot::SeriesArm {
+        name: &s.name,
+        summary: &e.summary,
+        color: plot::arm_color(0),
+    }];
+    plot::series_panels(
+        dir,
+        fmts,
+        "accession",
+        "the membership perspective",
+        &arm,
+        &accession_panels(params),
+        &marks,
+        &meta,
+    )?;
+    for p in drivers_shown(&e.summary, params) {
+        drivers_chart(dir, fmts, e, params, p, (None, None), &marks, &meta)?;
     }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
@@ -305,7 +326,22 @@ pub fn movers(summary: &Summary, params: &Params, count: usize) -> Vec<usize> {
     moved.into_iter().take(count).map(|(p, _)| p).collect()
 }
 
-/// Driver bars of one power (aggregate over domains, or one domain) and the net move.
+/// The parts of the yearly moves of closeness to one power, by cause, in the unit of the move.
+pub struct DriverParts {
+    /// Parts per year and cause; with the limits spread, they add up to `net` each year.
+    pub bars: Vec<plot::DriverBar>,
+    /// The ensemble-mean move per year.
+    pub net: Vec<(i32, f64)>,
+    /// Share of the pushes the move cap and the bounds let through over the years shown
+    /// (1 when they did not bind); `None` when nothing pushed.
+    pub passed: Option<f64>,
+}
+
+/// The limits of a move: they absorb part of the pushes instead of causing anything.
+const LIMITS: [&str; 2] = ["move_cap", "bounds"];
+
+/// Driver bars of one power (aggregate over domains, or one domain) and the net move; see
+/// [`driver_parts`].
 pub fn driver_bars(
     e: &Ensemble,
     params: &Params,
@@ -313,10 +349,30 @@ pub fn driver_bars(
     domain: Option<Domain>,
     years: Option<(i32, i32)>,
 ) -> (Vec<plot::DriverBar>, Vec<(i32, f64)>) {
+    let parts = driver_parts(e, params, p, domain, years);
+    (parts.bars, parts.net)
+}
+
+/// The causes of the moves of closeness to power `p` (aggregate over domains, or one
+/// domain), in the unit of the move: each year the part of every push that the move cap and
+/// the bounds absorbed is taken from all pushes in proportion (the cap scales a step, so each
+/// push loses the same share), so the parts add up to the mean move shown. A year in which
+/// the limits do not scale the pushes down (share outside 0–1) keeps them as their own bar.
+/// The sanctions term is named `sanction_busting` for a power that sends no threat: there it
+/// is the compensation a buster offers, net of the secondary-sanction cost.
+pub fn driver_parts(
+    e: &Ensemble,
+    params: &Params,
+    p: usize,
+    domain: Option<Domain>,
+    years: Option<(i32, i32)>,
+) -> DriverParts {
     let d = &e.drivers;
     let w = params.government.domain_weights;
+    let sender = params.threats.iter().any(|t| t.sender == p);
     let mut bars = Vec::new();
     let mut net = Vec::new();
+    let (mut pushed, mut moved) = (0.0, 0.0);
     for (y, year) in d.years.iter().enumerate() {
         if let Some((a, b)) = years
             && (*year < a || *year > b)
@@ -334,11 +390,39 @@ pub fn driver_bars(
                     .sum(),
             };
             total += v;
-            let name = d.schema.name(*term, params);
+            let mut name = d.schema.name(*term, params);
+            if name == "sanctions" && !sender {
+                name = "sanction_busting".to_string();
+            }
             match grouped.iter_mut().find(|(n, _)| *n == name) {
                 Some(g) => g.1 += v,
                 None => grouped.push((name, v)),
             }
+        }
+        let is_push = |n: &str| !LIMITS.contains(&n) && n != "noise";
+        let push: f64 = grouped
+            .iter()
+            .filter(|(n, _)| is_push(n))
+            .map(|(_, v)| v)
+            .sum();
+        let limits: f64 = grouped
+            .iter()
+            .filter(|(n, _)| LIMITS.contains(&n.as_str()))
+            .map(|(_, v)| v)
+            .sum();
+        let share = (push + limits) / push;
+        if push.abs() > 1e-12 && (-1e-9..=1.0 + 1e-9).contains(&share) {
+            grouped.retain(|(n, _)| !LIMITS.contains(&n.as_str()));
+            for (n, v) in &mut grouped {
+                if is_push(n) {
+                    *v *= share;
+                }
+            }
+            pushed += push.abs();
+            moved += (push * share).abs();
+        } else if push.abs() > 1e-12 {
+            pushed += push.abs();
+            moved += (push + limits).abs();
         }
         for (term, value) in grouped {
             bars.push(plot::DriverBar {
@@ -349,21 +433,207 @@ pub fn driver_bars(
         }
         net.push((*year, total));
     }
-    // Drop terms that never matter, so the legend stays readable.
-    let keep: Vec<String> = {
-        let mut names: Vec<String> = bars.iter().map(|b| b.term.clone()).collect();
-        names.dedup();
-        names.sort();
-        names.dedup();
-        names
-            .into_iter()
-            .filter(|n| {
-                bars.iter()
-                    .filter(|b| &b.term == n)
-                    .any(|b| b.value.abs() > 1e-4)
-            })
-            .collect()
+    // Terms that never matter are summed into `other`, so tables and legends stay readable
+    // and the parts still add up.
+    lump_small(&mut bars, 1e-4);
+    DriverParts {
+        bars,
+        net,
+        passed: (pushed > 1e-12).then(|| moved / pushed),
+    }
+}
+
+/// Sums the causes that stay at or below `floor` in every year into `other`, so that a legend
+/// stays readable and the parts still add up.
+fn lump_small(bars: &mut Vec<plot::DriverBar>, floor: f64) {
+    let mut big: Vec<&str> = bars
+        .iter()
+        .filter(|b| b.value.abs() > floor)
+        .map(|b| b.term.as_str())
+        .collect();
+    big.sort_unstable();
+    big.dedup();
+    let big: Vec<String> = big.into_iter().map(String::from).collect();
+    let mut other: BTreeMap<i32, f64> = BTreeMap::new();
+    bars.retain(|b| {
+        let kept = big.contains(&b.term);
+        if !kept {
+            *other.entry(b.year).or_insert(0.0) += b.value;
+        }
+        kept
+    });
+    if other.values().any(|v| v.abs() > 0.0) {
+        bars.extend(other.into_iter().map(|(year, value)| plot::DriverBar {
+            year,
+            term: "other".to_string(),
+            value,
+        }));
+    }
+}
+
+/// How to read a drivers chart, under its legend.
+pub fn driver_note(passed: Option<f64>) -> String {
+    let mut note =
+        "Bar: a cause's part of the\nyear's mean move; the bars add\nup to the black line."
+            .to_string();
+    if let Some(k) = passed
+        && k < 0.995
+    {
+        note.push_str(&format!(
+            "\nThe move cap let through {:.0}%\nof the pushes: each is scaled\nby it (raw: drivers.csv).",
+            100.0 * k
+        ));
+    }
+    note
+}
+
+/// Writes the drivers chart `drivers_<id>` of power `p` (aggregate, or one domain).
+#[allow(clippy::too_many_arguments)]
+pub fn drivers_chart(
+    dir: &Path,
+    fmts: &[Format],
+    e: &Ensemble,
+    params: &Params,
+    p: usize,
+    (dom, years): (Option<Domain>, Option<(i32, i32)>),
+    marks: &[plot::Mark],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut parts = driver_parts(e, params, p, dom, years);
+    // On a chart, causes below 2% of the largest part in every year are lumped too.
+    let largest = parts.bars.iter().map(|b| b.value.abs()).fold(0.0, f64::max);
+    lump_small(&mut parts.bars, (0.02 * largest).max(1e-4));
+    let power = &params.powers[p];
+    let heading = match dom {
+        Some(d) => format!("Why closeness to {} moved ({})", power.name, d.name()),
+        None => format!("Why closeness to {} moved", power.name),
     };
-    bars.retain(|b| keep.contains(&b.term));
-    (bars, net)
+    let st = styles(params);
+    let chart = plot::DriverChart {
+        bars: &parts.bars,
+        net: &parts.net,
+        heading: &heading,
+        unit: "Part of the yearly move of closeness (0–1 scale)",
+        note: Some(driver_note(parts.passed)),
+        powers: &st,
+        marks,
+    };
+    plot::drivers(dir, fmts, &format!("drivers_{}", power.id), &chart, meta)
+}
+
+/// The powers whose drivers a run draws: the two whose closeness moved most, then the sender
+/// of every threat that is pending or in force in some run, in power order.
+pub fn drivers_shown(summary: &Summary, params: &Params) -> Vec<usize> {
+    let mut shown = movers(summary, params, 2);
+    for t in &params.threats {
+        let sender = &params.powers[t.sender].id;
+        let active = ["threatened", "imposed"].iter().any(|stage| {
+            summary
+                .get(&format!("threat_{stage}.{}", t.id), sender, t.domain.name())
+                .is_some_and(|q| q.iter().any(|q| q.mean > 0.0))
+        });
+        if active && !shown.contains(&t.sender) {
+            shown.push(t.sender);
+        }
+    }
+    shown
+}
+
+/// The threats of a parameter set as the timeline shows them.
+pub fn threat_infos(params: &Params) -> Vec<plot::ThreatInfo> {
+    params
+        .threats
+        .iter()
+        .map(|t| plot::ThreatInfo {
+            id: t.id.clone(),
+            sender: params.powers[t.sender].id.clone(),
+            domain: t.domain.name().to_string(),
+            title: format!(
+                "{}: {} over {} ties to {} (red line {})",
+                t.id,
+                params.powers[t.sender].name,
+                t.domain.name(),
+                params.powers[t.rival].name,
+                t.red_line
+            ),
+        })
+        .collect()
+}
+
+/// The panels of the accession figure: membership credibility with the accession power's
+/// offer, then the support for membership.
+pub fn accession_panels(params: &Params) -> Vec<plot::SeriesPanel> {
+    use crate::stats::SeriesKey;
+    let a = params.accession_power.unwrap_or(params.alignment.with);
+    let power = &params.powers[a];
+    vec![
+        plot::SeriesPanel {
+            title: format!(
+                "Membership credibility and the {} accession offer",
+                power.id
+            ),
+            unit: "Credibility, offer (0–1)".to_string(),
+            scale: 1.0,
+            range: Some((0.0, 1.0)),
+            series: vec![
+                plot::PanelSeries {
+                    key: SeriesKey::new("credibility", "", ""),
+                    label: "membership credibility".to_string(),
+                    color: [90, 60, 150],
+                },
+                plot::PanelSeries {
+                    key: SeriesKey::new("instrument.accession", &power.id, ""),
+                    label: format!("{} accession offer (intensity)", power.id),
+                    color: [0, 45, 110],
+                },
+            ],
+        },
+        plot::SeriesPanel {
+            title: format!("Support for {} membership", power.id),
+            unit: "% of population".to_string(),
+            scale: 100.0,
+            range: Some((0.0, 100.0)),
+            series: vec![plot::PanelSeries {
+                key: SeriesKey::new("membership_support", "", ""),
+                label: "support for membership".to_string(),
+                color: [44, 140, 60],
+            }],
+        },
+    ]
+}
+
+/// Elections and scripted events to mark on the time axes: those that happened in at least
+/// half of the runs (a label says the share when it is below 95%).
+pub fn marks(e: &Ensemble, params: &Params) -> Vec<plot::Mark> {
+    use crate::model::record::FiredKind;
+    let runs = e.runs.max(1) as f64;
+    let mut out = Vec::new();
+    for ((y, key), count) in &e.events {
+        let share = *count as f64 / runs;
+        if share < 0.5 {
+            continue;
+        }
+        let (kind, name) = tables::fired_name(*key, params);
+        let mark = if key.kind == FiredKind::Election as u8 {
+            plot::MarkKind::Election
+        } else if kind == FiredKind::Scripted.name() {
+            plot::MarkKind::Event
+        } else {
+            continue;
+        };
+        let mut label = match mark {
+            plot::MarkKind::Election if name == "snap" => "snap election".to_string(),
+            plot::MarkKind::Election => "election".to_string(),
+            plot::MarkKind::Event => name.replace('_', " "),
+        };
+        if share < 0.95 {
+            label.push_str(&format!(" ({:.0}%)", 100.0 * share));
+        }
+        out.push(plot::Mark {
+            year: e.summary.years[*y],
+            label,
+            kind: mark,
+        });
+    }
+    out
 }

@@ -2,7 +2,8 @@
 //! table on stdout, `drivers.csv` and one driver plot per power.
 
 use super::common::{
-    default_out, driver_bars, emit, execute, formats, load, open_out, plan_for, threads, usage,
+    default_out, driver_bars, drivers_chart, emit, execute, formats, load, marks, open_out,
+    plan_for, threads, usage,
 };
 use crate::cli::ExplainArgs;
 use crate::export::tables;
@@ -93,13 +94,15 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
         let power = &params.powers[p];
         let where_ = domain.map_or("all domains".to_string(), |d| d.name().to_string());
         print_explain(&mut buf, power.id.as_str(), &where_, &bars, &net);
-        plot::drivers(
+        let marks = marks(&ensemble, params);
+        drivers_chart(
             out.path(),
             &fmts,
-            &format!("drivers_{}", power.id),
-            &bars,
-            &net,
-            &format!("Why closeness to {} moved ({where_})", power.name),
+            &ensemble,
+            params,
+            p,
+            (domain, years),
+            &marks,
             &meta,
         )?;
     }

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::look::{self, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, PowerStyle};
+use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
 /// The policy domains, in panel order, with their panel titles.
@@ -29,9 +29,16 @@ pub fn closeness(
     formats: &[Format],
     s: &Summary,
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    write_figure(dir, formats, "closeness", &Closeness { s, powers, meta })
+    let figure = Closeness {
+        s,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "closeness", &figure)
 }
 
 /// Writes `domains.<ext>`: one panel per domain (economy, security, technology, diplomacy),
@@ -41,9 +48,49 @@ pub fn domains(
     formats: &[Format],
     s: &Summary,
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    write_figure(dir, formats, "domains", &Domains { s, powers, meta })
+    let figure = Domains {
+        s,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "domains", &figure)
+}
+
+/// How far a domain's median must move, and by how much more than the aggregate, before the
+/// closeness chart says that the aggregate hides it.
+const HIDDEN_MOVE: f64 = 0.15;
+
+/// Domain moves the aggregate hides: (power name, domain title, domain move, aggregate move)
+/// for each power and domain whose median moved by more than [`HIDDEN_MOVE`] from the first
+/// to the last year and by more than twice the aggregate's move, largest first.
+pub(super) fn hidden_moves<'a>(
+    s: &Summary,
+    powers: &'a [PowerStyle],
+) -> Vec<(&'a str, &'static str, f64, f64)> {
+    let moved = |q: &[Quantiles]| match (q.first(), q.last()) {
+        (Some(a), Some(b)) if a.p50.is_finite() && b.p50.is_finite() => Some(b.p50 - a.p50),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for p in powers {
+        let Some(agg) = s.get("closeness", &p.id, "").and_then(moved) else {
+            continue;
+        };
+        for (d, title) in DOMAINS {
+            let Some(m) = s.get("closeness", &p.id, d).and_then(moved) else {
+                continue;
+            };
+            if m.abs() > HIDDEN_MOVE && m.abs() > 2.0 * agg.abs() {
+                out.push((p.name.as_str(), title, m, agg));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
+    out
 }
 
 /// The powers that have a series for `domain`, with it.
@@ -60,6 +107,7 @@ fn present<'a>(
 struct Closeness<'a> {
     s: &'a Summary,
     powers: &'a [PowerStyle],
+    marks: &'a [Mark],
     meta: &'a Meta,
 }
 
@@ -79,7 +127,7 @@ impl Figure for Closeness<'_> {
                 .map(|(p, _)| LegendItem::new(&p.name, Swatch::Fan(look::rgb(p.color))))
                 .collect(),
             key: look::fan_key(true),
-            note: None,
+            note: hidden_note(self.s, self.powers),
         };
         let area = look::with_legend(&body, &legend)?;
         let Some(x) = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 10) else {
@@ -94,6 +142,7 @@ impl Figure for Closeness<'_> {
             min_y_area: 0,
         };
         let mut chart = look::panel(&area, &x, &y, text)?;
+        look::marks(&mut chart, self.marks, true)?;
         let fans: Vec<_> = shown
             .iter()
             .map(|(p, q)| (look::rgb(p.color), *q))
@@ -109,6 +158,7 @@ impl Figure for Closeness<'_> {
 struct Domains<'a> {
     s: &'a Summary,
     powers: &'a [PowerStyle],
+    marks: &'a [Mark],
     meta: &'a Meta,
 }
 
@@ -131,12 +181,13 @@ impl Figure for Domains<'_> {
             })
             .map(|p| LegendItem::new(&p.name, Swatch::Fan90(look::rgb(p.color))))
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: None,
             items,
             key: look::fan_key(false),
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let Some(x) = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 6) else {
             return look::no_data(&area, "no years in the summary");
@@ -153,6 +204,7 @@ impl Figure for Domains<'_> {
                 min_y_area: 0,
             };
             let mut chart = look::panel(&cell, &x, &y, text)?;
+            look::marks(&mut chart, self.marks, false)?;
             let shown: Vec<_> = present(self.s, self.powers, domain).collect();
             let fans: Vec<_> = shown
                 .iter()
@@ -164,5 +216,32 @@ impl Figure for Domains<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The closeness chart's note on domain moves the aggregate hides (at most four lines).
+fn hidden_note(s: &Summary, powers: &[PowerStyle]) -> Option<String> {
+    let hidden = hidden_moves(s, powers);
+    if hidden.is_empty() {
+        return None;
+    }
+    let mut note = "The aggregate hides (median,\nfirst to last year; domains.png):".to_string();
+    for (power, domain, m, agg) in hidden.iter().take(4) {
+        note.push_str(&format!(
+            "\n{power}, {}: {} (all {})",
+            domain.to_lowercase(),
+            signed(*m),
+            signed(*agg)
+        ));
+    }
+    Some(note)
+}
+
+/// A signed number with two decimals and a true minus.
+fn signed(v: f64) -> String {
+    if v >= 0.0 {
+        format!("+{}", look::number(v, 2))
+    } else {
+        look::number(v, 2)
     }
 }

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::look::{self, Band, Dash, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Arm, Format, Meta, PowerStyle};
+use super::{Arm, Format, Mark, Meta, PowerStyle};
 
 /// Writes `compare_closeness.<ext>`.
 pub fn compare(
@@ -17,6 +17,7 @@ pub fn compare(
     formats: &[Format],
     arms: &[Arm],
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let shown: Vec<&PowerStyle> = powers
@@ -29,6 +30,7 @@ pub fn compare(
     let figure = Compare {
         arms,
         powers: shown,
+        marks,
         meta,
     };
     write_figure(dir, formats, "compare_closeness", &figure)
@@ -38,6 +40,7 @@ struct Compare<'a> {
     arms: &'a [Arm<'a>],
     /// Powers with a series in at least one arm.
     powers: Vec<&'a PowerStyle>,
+    marks: &'a [Mark],
     meta: &'a Meta,
 }
 
@@ -72,7 +75,7 @@ impl Figure for Compare<'_> {
                 LegendItem::new(arm.name, swatch)
             })
             .collect();
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some("Arm".to_string()),
             items,
             key: vec![
@@ -91,6 +94,7 @@ impl Figure for Compare<'_> {
             ],
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let years = self
             .arms
@@ -120,6 +124,7 @@ impl Figure for Compare<'_> {
                 min_y_area: 0,
             };
             let mut chart = look::panel(&cell, &x, &y, text)?;
+            look::marks(&mut chart, self.marks, false)?;
             let series: Vec<_> = self
                 .arms
                 .iter()
@@ -143,6 +148,343 @@ impl Figure for Compare<'_> {
             for (i, years, q) in &series {
                 let c = look::shade(color, arm_shade(*i, n));
                 look::median(&mut chart, years, q, 1.0, c, Dash::nth(*i))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Colours of the scenarios of a comparison in the figures that tell them apart by colour:
+/// the first (the reference of every difference) dark grey, then distinct hues.
+const ARM_COLORS: [[u8; 3]; 6] = [
+    [50, 50, 50],
+    [31, 119, 180],
+    [230, 85, 13],
+    [49, 163, 84],
+    [117, 107, 177],
+    [199, 21, 133],
+];
+
+/// The colour of the `i`-th scenario of a comparison (past six, the colours repeat).
+pub fn arm_color(i: usize) -> [u8; 3] {
+    ARM_COLORS[i % ARM_COLORS.len()]
+}
+
+/// Writes `compare_scenarios.<ext>`: one panel per scenario (small multiples), each with
+/// every power's median closeness and 50%/90% bands, on one shared 0–1 scale.
+pub fn compare_scenarios(
+    dir: &Path,
+    formats: &[Format],
+    arms: &[Arm],
+    powers: &[PowerStyle],
+    marks: &[Mark],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let figure = Multiples {
+        arms,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "compare_scenarios", &figure)
+}
+
+struct Multiples<'a> {
+    arms: &'a [Arm<'a>],
+    powers: &'a [PowerStyle],
+    marks: &'a [Mark],
+    meta: &'a Meta,
+}
+
+impl Figure for Multiples<'_> {
+    fn size(&self) -> (u32, u32) {
+        let (rows, _) = look::grid(self.arms.len());
+        (1400, 220 + 380 * u32::try_from(rows).unwrap_or(1))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!(
+            "{}: closeness to each power, one panel per scenario",
+            self.meta.title
+        );
+        let body = look::header(root, &title, &self.meta.subtitle)?;
+        let mut legend = Legend {
+            heading: None,
+            items: self
+                .powers
+                .iter()
+                .map(|p| LegendItem::new(&p.name, Swatch::Fan(look::rgb(p.color))))
+                .collect(),
+            key: look::fan_key(true),
+            note: None,
+        };
+        legend.key.extend(look::mark_key(self.marks));
+        let area = look::with_legend(&body, &legend)?;
+        let years = self
+            .arms
+            .iter()
+            .flat_map(|a| a.summary.years.iter().copied());
+        let Some(x) = look::YearAxis::spanning(years, 0.0, 6) else {
+            return look::no_data(&area, "no years in the summaries");
+        };
+        let y = look::ValueAxis::fixed(0.0, 1.0, 5);
+        let (rows, cols) = look::grid(self.arms.len());
+        for (k, (cell, arm)) in area
+            .split_evenly((rows, cols))
+            .iter()
+            .zip(self.arms)
+            .enumerate()
+        {
+            let text = PanelText {
+                title: Some((arm.name, look::INK)),
+                x_desc: None,
+                y_desc: (k % cols == 0).then_some("Closeness (0–1)"),
+                scale: SMALL,
+                min_y_area: 0,
+            };
+            let mut chart = look::panel(&cell.margin(0, 10, 0, 0), &x, &y, text)?;
+            look::marks(&mut chart, self.marks, false)?;
+            let fans: Vec<_> = self
+                .powers
+                .iter()
+                .filter_map(|p| {
+                    let q = arm.summary.get("closeness", &p.id, "")?;
+                    Some((look::rgb(p.color), q))
+                })
+                .collect();
+            look::fans(&mut chart, &arm.summary.years, &fans, 1.0, true)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `compare_difference.<ext>`: one panel per power; for each scenario after the first,
+/// the median and 90% band of the run-by-run difference of its closeness from the first
+/// scenario's (common random numbers make the runs pairs). `diffs[i]` holds the differences
+/// of `arms[i + 1]` under the series keys `("closeness", power, "")`.
+pub fn compare_difference(
+    dir: &Path,
+    formats: &[Format],
+    arms: &[Arm],
+    diffs: &[crate::stats::Summary],
+    powers: &[PowerStyle],
+    marks: &[Mark],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if arms.len() < 2 || diffs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let figure = Difference {
+        arms,
+        diffs,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "compare_difference", &figure)
+}
+
+struct Difference<'a> {
+    arms: &'a [Arm<'a>],
+    diffs: &'a [crate::stats::Summary],
+    powers: &'a [PowerStyle],
+    marks: &'a [Mark],
+    meta: &'a Meta,
+}
+
+impl Figure for Difference<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1400, 1000)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!(
+            "{}: difference in closeness from {}",
+            self.meta.title, self.arms[0].name
+        );
+        let body = look::header(root, &title, &self.meta.subtitle)?;
+        let items = self.arms[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let swatch = Swatch::Line {
+                    color: look::rgb(arm_color(i + 1)),
+                    width: look::MEDIAN_WIDTH,
+                    dash: Dash::nth(i),
+                };
+                LegendItem::new(a.name, swatch)
+            })
+            .collect();
+        let mut legend = Legend {
+            heading: Some(format!("minus {}", self.arms[0].name)),
+            items,
+            key: vec![
+                LegendItem::new(
+                    "median of the paired runs",
+                    Swatch::Line {
+                        color: look::NEUTRAL,
+                        width: look::MEDIAN_WIDTH,
+                        dash: Dash::Solid,
+                    },
+                ),
+                LegendItem::new(
+                    "middle 90% of runs",
+                    Swatch::Region(look::NEUTRAL.mix(look::ALPHA_90)),
+                ),
+            ],
+            note: Some("Same random numbers in every\nscenario: 0 means no effect".to_string()),
+        };
+        legend.key.extend(look::mark_key(self.marks));
+        let area = look::with_legend(&body, &legend)?;
+        let years = self.diffs.iter().flat_map(|d| d.years.iter().copied());
+        let Some(x) = look::YearAxis::spanning(years, 0.0, 6) else {
+            return look::no_data(&area, "no years in the summaries");
+        };
+        let values: Vec<f64> = self
+            .diffs
+            .iter()
+            .flat_map(|d| d.series.values().flat_map(|q| look::extent(q, 1.0)))
+            .collect();
+        let y = look::ValueAxis::covering(values, true, 6);
+        let (rows, cols) = look::grid(self.powers.len());
+        for (k, (cell, p)) in area
+            .split_evenly((rows, cols))
+            .iter()
+            .zip(self.powers)
+            .enumerate()
+        {
+            let text = PanelText {
+                title: Some((p.name.as_str(), look::rgb(p.color))),
+                x_desc: None,
+                y_desc: (k % cols == 0).then_some("Difference in closeness"),
+                scale: SMALL,
+                min_y_area: 0,
+            };
+            let mut chart = look::panel(&cell.margin(0, 10, 0, 0), &x, &y, text)?;
+            look::marks(&mut chart, self.marks, false)?;
+            let (x0, x1) = x.bounds();
+            chart.draw_series(LineSeries::new(
+                [(x0, 0.0), (x1, 0.0)],
+                look::INK.stroke_width(1),
+            ))?;
+            for (i, d) in self.diffs.iter().enumerate() {
+                if let Some(q) = d.get("closeness", &p.id, "") {
+                    let c = look::rgb(arm_color(i + 1));
+                    look::band(
+                        &mut chart,
+                        &d.years,
+                        q,
+                        1.0,
+                        Band::Ninety,
+                        c.mix(look::ALPHA_90),
+                    )?;
+                }
+            }
+            for (i, d) in self.diffs.iter().enumerate() {
+                if let Some(q) = d.get("closeness", &p.id, "") {
+                    let c = look::rgb(arm_color(i + 1));
+                    look::median(&mut chart, &d.years, q, 1.0, c, Dash::nth(i))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `compare_domains.<ext>`: one row per policy domain and one column per power; in
+/// each panel every scenario's median closeness in that domain, one colour per scenario.
+pub fn compare_domains(
+    dir: &Path,
+    formats: &[Format],
+    arms: &[Arm],
+    powers: &[PowerStyle],
+    marks: &[Mark],
+    meta: &Meta,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let figure = ArmDomains {
+        arms,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "compare_domains", &figure)
+}
+
+const DOMAIN_ROWS: [(&str, &str); 4] = [
+    ("economy", "Economy"),
+    ("security", "Security"),
+    ("technology", "Technology"),
+    ("diplomacy", "Diplomacy"),
+];
+
+struct ArmDomains<'a> {
+    arms: &'a [Arm<'a>],
+    powers: &'a [PowerStyle],
+    marks: &'a [Mark],
+    meta: &'a Meta,
+}
+
+impl Figure for ArmDomains<'_> {
+    fn size(&self) -> (u32, u32) {
+        (1500, 1200)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let title = format!(
+            "{}: closeness by domain (rows) and power (columns)",
+            self.meta.title
+        );
+        let body = look::header(root, &title, &self.meta.subtitle)?;
+        let items = self
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let swatch = Swatch::Line {
+                    color: look::rgb(arm_color(i)),
+                    width: look::MEDIAN_WIDTH,
+                    dash: Dash::nth(i),
+                };
+                LegendItem::new(a.name, swatch)
+            })
+            .collect();
+        let mut legend = Legend {
+            heading: Some("Scenario (median)".to_string()),
+            items,
+            key: Vec::new(),
+            note: None,
+        };
+        legend.key.extend(look::mark_key(self.marks));
+        let area = look::with_legend(&body, &legend)?;
+        let years = self
+            .arms
+            .iter()
+            .flat_map(|a| a.summary.years.iter().copied());
+        let Some(x) = look::YearAxis::spanning(years, 0.0, 4) else {
+            return look::no_data(&area, "no years in the summaries");
+        };
+        let y = look::ValueAxis::fixed(0.0, 1.0, 2);
+        let cols = self.powers.len().max(1);
+        let cells = area.split_evenly((DOMAIN_ROWS.len(), cols));
+        for (r, (domain, dname)) in DOMAIN_ROWS.iter().enumerate() {
+            for (c, p) in self.powers.iter().enumerate() {
+                let cell = &cells[r * cols + c];
+                let title = format!("{dname} · {}", p.id);
+                let text = PanelText {
+                    title: Some((title.as_str(), look::rgb(p.color))),
+                    x_desc: None,
+                    y_desc: None,
+                    scale: SMALL,
+                    min_y_area: 0,
+                };
+                let mut chart = look::panel(&cell.margin(0, 6, 0, 0), &x, &y, text)?;
+                look::marks(&mut chart, self.marks, false)?;
+                for (i, a) in self.arms.iter().enumerate() {
+                    if let Some(q) = a.summary.get("closeness", &p.id, domain) {
+                        let color = look::rgb(arm_color(i));
+                        look::median(&mut chart, &a.summary.years, q, 1.0, color, Dash::nth(i))?;
+                    }
+                }
             }
         }
         Ok(())

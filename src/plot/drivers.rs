@@ -1,6 +1,7 @@
-//! Driver decomposition: for each year, the terms of the change in closeness as stacked bars
-//! (positive terms upward from zero, negative downward) and the net change as a line. Reads
-//! only the bars and net values the caller passes; knows nothing of the model.
+//! Driver decomposition: for each year, the causes of the change in closeness as stacked bars
+//! (positive parts upward from zero, negative downward) and the net change as a line. Each
+//! cause has its fixed colour and label (`causes.rs`), the same in every chart. Reads only the
+//! bars and net values the caller passes; knows nothing of the model.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,32 +9,49 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::causes;
 use super::look::{self, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{DriverBar, Format, Meta};
+use super::{DriverBar, Format, Mark, Meta, PowerStyle};
 
 const NET: RGBColor = RGBColor(0, 0, 0);
 /// Width of a bar, in years.
 const BAR_WIDTH: f64 = 0.7;
 
-/// Writes `<stem>.<ext>`: stacked bars of `bars` per year and the `net` change as a black
-/// line with markers; the title is the scenario's followed by `heading`. Terms take palette
-/// colours in the order they first appear in `bars`, so callers that list terms in a fixed
-/// order get the same colour for a term in every chart.
+/// What a drivers chart shows, besides the scenario's title.
+pub struct DriverChart<'a> {
+    /// Parts of the move per year and cause (cause output names, e.g. `instrument.loans`).
+    pub bars: &'a [DriverBar],
+    /// The net move per year.
+    pub net: &'a [(i32, f64)],
+    /// Title after the scenario's, e.g. "Why closeness to Russia moved".
+    pub heading: &'a str,
+    /// Description of the value axis (the unit of the bars).
+    pub unit: &'a str,
+    /// How to read the chart, a few short lines under the legend.
+    pub note: Option<String>,
+    /// Powers, for the names and colours of rivalry causes.
+    pub powers: &'a [PowerStyle],
+    /// Elections and scripted events to mark on the time axis.
+    pub marks: &'a [Mark],
+}
+
+/// Writes `<stem>.<ext>`: stacked bars of `chart.bars` per year and the net change as a black
+/// line with markers; the title is the scenario's followed by the heading. Each cause has its
+/// fixed colour and label, whatever else the chart shows.
 pub fn drivers(
     dir: &Path,
     formats: &[Format],
     stem: &str,
-    bars: &[DriverBar],
-    net: &[(i32, f64)],
-    heading: &str,
+    chart: &DriverChart,
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let figure = Drivers::new(bars, net, heading, meta);
+    let figure = Drivers::new(chart, meta);
     write_figure(dir, formats, stem, &figure)
 }
 
 struct Drivers<'a> {
+    chart: &'a DriverChart<'a>,
     /// Terms in order of first appearance.
     terms: Vec<&'a str>,
     /// Summed value per (year, term index); missing and non-finite values left out.
@@ -44,12 +62,8 @@ struct Drivers<'a> {
 }
 
 impl<'a> Drivers<'a> {
-    fn new(
-        bars: &'a [DriverBar],
-        net: &'a [(i32, f64)],
-        heading: &'a str,
-        meta: &'a Meta,
-    ) -> Drivers<'a> {
+    fn new(chart: &'a DriverChart<'a>, meta: &'a Meta) -> Drivers<'a> {
+        let (bars, net, heading) = (chart.bars, chart.net, chart.heading);
         let mut terms: Vec<&str> = Vec::new();
         let mut values = BTreeMap::new();
         for bar in bars {
@@ -65,6 +79,7 @@ impl<'a> Drivers<'a> {
             }
         }
         Drivers {
+            chart,
             terms,
             values,
             net,
@@ -102,17 +117,19 @@ impl Figure for Drivers<'_> {
         let mut items: Vec<LegendItem> = self
             .terms
             .iter()
-            .enumerate()
-            .map(|(i, t)| LegendItem::new(*t, Swatch::Bar(look::palette(i))))
+            .map(|t| {
+                let c = causes::color(t, self.chart.powers);
+                LegendItem::new(causes::label(t, self.chart.powers), Swatch::Bar(c))
+            })
             .collect();
         if !self.net.is_empty() {
             items.push(LegendItem::new("Net change", Swatch::LineMarker(NET)));
         }
         let legend = Legend {
-            heading: Some("Term".to_string()),
+            heading: Some("Cause".to_string()),
             items,
             key: Vec::new(),
-            note: None,
+            note: self.chart.note.clone(),
         };
         let area = look::with_legend(&body, &legend)?;
         let years = self
@@ -132,7 +149,7 @@ impl Figure for Drivers<'_> {
         let text = PanelText {
             title: None,
             x_desc: Some("Year"),
-            y_desc: Some("Change in closeness per year"),
+            y_desc: Some(self.chart.unit),
             scale: LARGE,
             min_y_area: 0,
         };
@@ -142,7 +159,7 @@ impl Figure for Drivers<'_> {
             let x = f64::from(*year);
             Rectangle::new(
                 [(x - half, *lo), (x + half, *hi)],
-                look::palette(*term).filled(),
+                causes::color(self.terms[*term], self.chart.powers).filled(),
             )
         }))?;
         chart.draw_series(segments.iter().map(|(year, _, lo, hi)| {
@@ -154,6 +171,7 @@ impl Figure for Drivers<'_> {
             [(x0, 0.0), (x1, 0.0)],
             look::INK.stroke_width(1),
         ))?;
+        look::marks(&mut chart, self.chart.marks, true)?;
         let mut net: Vec<(f64, f64)> = self.net.iter().map(|(y, v)| (f64::from(*y), *v)).collect();
         net.sort_by(|a, b| a.0.total_cmp(&b.0));
         look::line(&mut chart, &net, NET, 2, Dash::Solid)?;
@@ -163,5 +181,88 @@ impl Figure for Drivers<'_> {
                 .map(|p| Circle::new(*p, 5, NET.filled())),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders a drivers chart into an RGB buffer.
+    fn pixels(bars: &[DriverBar], powers: &[PowerStyle]) -> Vec<u8> {
+        super::super::fonts::ensure_registered().unwrap();
+        let net: Vec<(i32, f64)> = (2025..=2030).map(|y| (y, 0.0)).collect();
+        let chart = DriverChart {
+            bars,
+            net: &net,
+            heading: "test",
+            unit: "part of the move",
+            note: None,
+            powers,
+            marks: &[],
+        };
+        let meta = Meta::default();
+        let figure = Drivers::new(&chart, &meta);
+        let (w, h) = figure.size();
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            figure.draw(&root).unwrap();
+            root.present().unwrap();
+        }
+        buf
+    }
+
+    fn count(buf: &[u8], c: RGBColor) -> usize {
+        buf.chunks(3).filter(|p| *p == [c.0, c.1, c.2]).count()
+    }
+
+    fn bars(terms: &[(&str, f64)]) -> Vec<DriverBar> {
+        (2025..=2030)
+            .flat_map(|year| {
+                terms.iter().map(move |(t, v)| DriverBar {
+                    year,
+                    term: t.to_string(),
+                    value: *v,
+                })
+            })
+            .collect()
+    }
+
+    /// Regression: colours were assigned per chart in order of appearance, so "sanctions"
+    /// was the first palette colour in one chart and the second in another.
+    #[test]
+    fn a_cause_keeps_its_colour_across_charts() {
+        let powers = [PowerStyle {
+            id: "US".into(),
+            name: "United States".into(),
+            color: [200, 30, 45],
+        }];
+        let a = pixels(
+            &bars(&[("sanctions", -0.05), ("instrument.grants", 0.04)]),
+            &powers,
+        );
+        let b = pixels(
+            &bars(&[
+                ("instrument.loans", 0.03),
+                ("rivalry.US", -0.02),
+                ("threat.us_5g", -0.04),
+                ("sanctions", -0.05),
+            ]),
+            &powers,
+        );
+        let sanctions = causes::color("sanctions", &powers);
+        let grants = causes::color("instrument.grants", &powers);
+        let loans = causes::color("instrument.loans", &powers);
+        // The same cause is drawn in the same colour in both charts ...
+        assert!(count(&a, sanctions) > 1000, "{}", count(&a, sanctions));
+        assert!(count(&b, sanctions) > 1000, "{}", count(&b, sanctions));
+        // ... and a colour stands for one cause only: grants' colour is absent from the
+        // chart without grants, although grants came second in the first chart and loans
+        // second in the second.
+        assert!(count(&a, grants) > 1000);
+        assert_eq!(count(&b, grants), 0);
+        assert!(count(&b, loans) > 1000);
+        assert_eq!(count(&a, loans), 0);
     }
 }

@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::causes;
 use super::look::{self, Legend, LegendItem, PanelText, SMALL, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, PowerStyle};
+use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
-/// An instrument kind: series name suffix, legend label, palette index.
+/// An instrument kind: series name suffix and legend label; its colour is the cause's
+/// (`causes.rs`), the same as in the drivers charts.
 struct Kind {
     id: &'static str,
     label: &'static str,
-    color: usize,
 }
 
 /// A row of panels: kinds sharing a unit and a value axis.
@@ -37,27 +38,22 @@ const ROWS: [Row; 3] = [
             Kind {
                 id: "grants",
                 label: "Grants",
-                color: 0,
             },
             Kind {
                 id: "loans",
                 label: "Loans and FDI",
-                color: 1,
             },
             Kind {
                 id: "health_aid",
                 label: "Health aid",
-                color: 2,
             },
             Kind {
                 id: "arms",
                 label: "Arms",
-                color: 3,
             },
             Kind {
                 id: "tech",
                 label: "Technology",
-                color: 4,
             },
         ],
     },
@@ -67,7 +63,6 @@ const ROWS: [Row; 3] = [
         kinds: &[Kind {
             id: "trade",
             label: "Trade",
-            color: 5,
         }],
     },
     Row {
@@ -77,12 +72,10 @@ const ROWS: [Row; 3] = [
             Kind {
                 id: "sovereignty_support",
                 label: "Sovereignty support",
-                color: 6,
             },
             Kind {
                 id: "accession",
                 label: "Accession perspective",
-                color: 9,
             },
         ],
     },
@@ -95,10 +88,18 @@ pub fn instruments(
     formats: &[Format],
     s: &Summary,
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let figure = Instruments::new(s, powers, meta);
+    let mut figure = Instruments::new(s, powers, meta);
+    figure.marks = marks;
     write_figure(dir, formats, "instruments", &figure)
+}
+
+/// The colour of an instrument kind: that of the cause `instrument.<kind>` in every drivers
+/// chart.
+fn kind_color(kind: &Kind) -> RGBColor {
+    causes::color(&format!("instrument.{}", kind.id), &[])
 }
 
 /// The series worth drawing of one kind for one power.
@@ -109,6 +110,7 @@ fn kind_series<'a>(s: &'a Summary, kind: &Kind, power: &str) -> Option<&'a [Quan
 
 struct Instruments<'a> {
     s: &'a Summary,
+    marks: &'a [Mark],
     meta: &'a Meta,
     /// Powers with at least one series to draw.
     powers: Vec<&'a PowerStyle>,
@@ -130,6 +132,7 @@ impl<'a> Instruments<'a> {
             .collect();
         Instruments {
             s,
+            marks: &[],
             meta,
             powers,
             rows,
@@ -157,19 +160,17 @@ impl Figure for Instruments<'_> {
                     .iter()
                     .any(|p| kind_series(self.s, kind, &p.id).is_some())
                 {
-                    items.push(LegendItem::new(
-                        kind.label,
-                        Swatch::Fan90(look::palette(kind.color)),
-                    ));
+                    items.push(LegendItem::new(kind.label, Swatch::Fan90(kind_color(kind))));
                 }
             }
         }
-        let legend = Legend {
+        let mut legend = Legend {
             heading: Some("Instrument".to_string()),
             items,
             key: look::fan_key(false),
             note: Some("Money, trade: each panel its own scale".to_string()),
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let x = look::YearAxis::spanning(self.s.years.iter().copied(), 0.0, 4);
         let (Some(x), false, false) = (x, self.rows.is_empty(), self.powers.is_empty()) else {
@@ -221,15 +222,13 @@ impl Figure for Instruments<'_> {
                     min_y_area: label_width[j],
                 };
                 let mut chart = look::panel(&cell, &x, &axes[i][j], text)?;
+                look::marks(&mut chart, self.marks, false)?;
                 let shown: Vec<_> = row
                     .kinds
                     .iter()
                     .filter_map(|k| kind_series(self.s, k, &p.id).map(|q| (k, q)))
                     .collect();
-                let fans: Vec<_> = shown
-                    .iter()
-                    .map(|(k, q)| (look::palette(k.color), *q))
-                    .collect();
+                let fans: Vec<_> = shown.iter().map(|(k, q)| (kind_color(k), *q)).collect();
                 look::fans(&mut chart, years, &fans, 1.0, false)?;
                 if shown.is_empty() {
                     look::chart_note(&chart, "none")?;

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::look::{self, Chart, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, PowerStyle};
+use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
 const LEEWAY: RGBColor = RGBColor(44, 82, 130);
@@ -24,13 +24,15 @@ pub fn leeway(
     formats: &[Format],
     s: &Summary,
     _powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    write_figure(dir, formats, "leeway", &Leeway { s, meta })
+    write_figure(dir, formats, "leeway", &Leeway { s, marks, meta })
 }
 
 struct Leeway<'a> {
     s: &'a Summary,
+    marks: &'a [Mark],
     meta: &'a Meta,
 }
 
@@ -111,6 +113,7 @@ impl Figure for Leeway<'_> {
             min_y_area,
         };
         let mut chart = look::panel(&top.margin(0, 12, 0, 0), &x, &y, text)?;
+        look::marks(&mut chart, self.marks, true)?;
         let (x0, x1) = x.bounds();
         let (lo, _) = y.bounds();
         if lo < 0.0 {
@@ -142,6 +145,7 @@ impl Figure for Leeway<'_> {
             min_y_area,
         };
         let mut chart = look::panel(&bottom, &x, &y_hedging, text)?;
+        look::marks(&mut chart, self.marks, false)?;
         match hedging {
             Some(q) => fan(&mut chart, years, q, HEDGING)?,
             None => look::chart_note(&chart, "no hedging series in the summary")?,

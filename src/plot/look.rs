@@ -266,8 +266,15 @@ pub(super) struct Legend {
     pub items: Vec<LegendItem>,
     /// Secondary entries under a thin rule, e.g. what the line and bands mean.
     pub key: Vec<LegendItem>,
-    /// A line of grey text at the bottom, e.g. "each panel has its own scale".
+    /// Grey text at the bottom, e.g. "each panel has its own scale"; one row per line.
     pub note: Option<String>,
+}
+
+impl Legend {
+    /// The lines of the note.
+    fn note_lines(&self) -> impl Iterator<Item = &str> {
+        self.note.iter().flat_map(|n| n.lines())
+    }
 }
 
 /// The usual key of fan charts: what the line and the two bands stand for.
@@ -310,8 +317,8 @@ impl Legend {
         for item in self.items.iter().chain(&self.key) {
             widest = widest.max(SWATCH_W + 12 + text_width(area, &item.label, &style)?);
         }
-        if let Some(note) = &self.note {
-            widest = widest.max(text_width(area, note, &text(LEGEND_TEXT - 1.0, MUTED))?);
+        for line in self.note_lines() {
+            widest = widest.max(text_width(area, line, &text(LEGEND_TEXT - 1.0, MUTED))?);
         }
         let cap = i32::try_from(area.dim_in_pixel().0 / 3).unwrap_or(i32::MAX);
         Ok((widest + 2 * LEGEND_PAD + 8).clamp(140, cap.max(140)))
@@ -324,7 +331,7 @@ impl Legend {
         let rows = self.items.len()
             + self.key.len()
             + usize::from(self.heading.is_some())
-            + usize::from(self.note.is_some());
+            + self.note_lines().count();
         let rule = if self.key.is_empty() { 0 } else { 14 };
         let height = LEGEND_ROW * i32::try_from(rows).unwrap_or(0) + rule + 2 * LEGEND_PAD - 6;
         let (x0, x1) = (4, w - 12);
@@ -373,12 +380,13 @@ impl Legend {
                 y += LEGEND_ROW;
             }
         }
-        if let Some(note) = &self.note {
+        for line in self.note_lines() {
             area.draw_text(
-                note,
+                line,
                 &anchored(text(LEGEND_TEXT - 1.0, MUTED), HPos::Left, VPos::Center),
                 (x0 + LEGEND_PAD, y),
             )?;
+            y += LEGEND_ROW - 6;
         }
         Ok(())
     }
@@ -1030,4 +1038,98 @@ pub(super) fn compact_panel<DB: DrawingBackend>(
         .set_all_tick_mark_size(3)
         .draw()?;
     Ok(chart)
+}
+
+/// Legend entries for the marks of a figure whose panels carry no mark labels: one for
+/// elections, one listing the scripted events (empty when there are no marks).
+pub(super) fn mark_key(marks: &[super::Mark]) -> Vec<LegendItem> {
+    let mut key = Vec::new();
+    let line = |dash| Swatch::Line {
+        color: MARK,
+        width: 1,
+        dash,
+    };
+    if marks.iter().any(|m| m.kind == super::MarkKind::Election) {
+        key.push(LegendItem::new("election", line(Dash::Dashed)));
+    }
+    let events: Vec<String> = marks
+        .iter()
+        .filter(|m| m.kind == super::MarkKind::Event)
+        .map(|m| format!("{} {}", m.year, m.label))
+        .collect();
+    for e in events.iter().take(4) {
+        key.push(LegendItem::new(e.clone(), line(Dash::Solid)));
+    }
+    if events.len() > 4 {
+        key.push(LegendItem::new(
+            format!("and {} more events", events.len() - 4),
+            line(Dash::Solid),
+        ));
+    }
+    key
+}
+
+/// Colour of the time marks (elections, scripted events).
+const MARK: RGBColor = RGBColor(120, 120, 120);
+
+/// Marks elections (dashed) and scripted events (solid) as thin vertical lines across a
+/// time chart, each with a short label at the top when `labels` is set. Marks outside the
+/// chart's years are left out; several marks of one kind in a year share one line.
+pub(super) fn marks<DB: DrawingBackend>(
+    chart: &mut Chart<DB>,
+    marks: &[super::Mark],
+    labels: bool,
+) -> DrawResult<DB> {
+    let xr = chart.x_range();
+    let yr = chart.y_range();
+    let mut lines: Vec<(i32, super::MarkKind, String)> = Vec::new();
+    for m in marks {
+        let x = f64::from(m.year);
+        if x < xr.start || x > xr.end {
+            continue;
+        }
+        match lines
+            .iter_mut()
+            .find(|(y, k, _)| *y == m.year && *k == m.kind)
+        {
+            Some((_, _, l)) => {
+                l.push_str(", ");
+                l.push_str(&m.label);
+            }
+            None => lines.push((m.year, m.kind, m.label.clone())),
+        }
+    }
+    lines.sort_by_key(|(y, _, _)| *y);
+    let top = yr.end;
+    // Labels of marks less than four years apart go on successive rows, so they do not overlap.
+    let (mut row, mut last) = (0_i32, None::<i32>);
+    for (year, kind, label) in &lines {
+        row = match last {
+            Some(l) if year - l < 4 => (row + 1) % 3,
+            _ => 0,
+        };
+        last = Some(*year);
+        let x = f64::from(*year);
+        let pts = [(x, yr.start), (x, top)];
+        match kind {
+            super::MarkKind::Election => {
+                chart.draw_series(DashedLineSeries::new(pts, 4, 4, MARK.stroke_width(1)))?;
+            }
+            super::MarkKind::Event => {
+                chart.draw_series(LineSeries::new(pts, MARK.mix(0.8).stroke_width(2)))?;
+            }
+        }
+        if labels {
+            let short: String = if label.chars().count() > 22 {
+                label.chars().take(21).collect::<String>() + "…"
+            } else {
+                label.clone()
+            };
+            let style = anchored(text(13.0, MUTED), HPos::Left, VPos::Top);
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x, top)) + Text::new(short, (4, 2 + 15 * row), style),
+            ))?;
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@
 //! the binary (`assets/`), so no system font library is needed.
 
 mod bands;
+mod causes;
 mod closeness;
 mod compare;
 mod discover;
@@ -23,15 +24,18 @@ mod pit;
 mod posterior;
 mod render;
 mod sensitivity;
+mod series;
 mod sweep;
 #[cfg(test)]
 mod tests;
+mod threats;
 
 pub use bands::{BandPanel, decomposed};
+pub use causes::{is_response as is_response_cause, label as cause_label};
 pub use closeness::{closeness, domains};
-pub use compare::compare;
+pub use compare::{arm_color, compare, compare_difference, compare_domains, compare_scenarios};
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
-pub use drivers::drivers;
+pub use drivers::{DriverChart, drivers};
 pub use fit::{backtest, fit};
 pub use instruments::instruments;
 pub use leeway::leeway;
@@ -39,7 +43,9 @@ pub use opinion::opinion;
 pub use pit::pit;
 pub use posterior::{Sample, marginals, pairs};
 pub use sensitivity::{BarSeries, IndexBars, IndexLines, index_bars, index_lines};
+pub use series::{PanelSeries, SeriesArm, SeriesPanel, series_panels};
 pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
+pub use threats::{ThreatArm, ThreatInfo, threats};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,4 +113,24 @@ pub struct DriverBar {
     pub term: String,
     /// Contribution of the term to the yearly change, in closeness units per year.
     pub value: f64,
+}
+
+/// What a mark on the time axis stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// An election (dashed line).
+    Election,
+    /// A scripted event (solid line).
+    Event,
+}
+
+/// A year marked on the time axis of every time figure: an election or a scripted event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// Calendar year.
+    pub year: i32,
+    /// Short label drawn at the top of the line.
+    pub label: String,
+    /// Election or event.
+    pub kind: MarkKind,
 }

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 
 use super::look::{self, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, PowerStyle};
+use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
 /// Writes `opinion.<ext>`: median and 90% band of each poll share, in percent.
@@ -19,14 +19,22 @@ pub fn opinion(
     formats: &[Format],
     s: &Summary,
     powers: &[PowerStyle],
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    write_figure(dir, formats, "opinion", &Opinion { s, powers, meta })
+    let figure = Opinion {
+        s,
+        powers,
+        marks,
+        meta,
+    };
+    write_figure(dir, formats, "opinion", &figure)
 }
 
 struct Opinion<'a> {
     s: &'a Summary,
     powers: &'a [PowerStyle],
+    marks: &'a [Mark],
     meta: &'a Meta,
 }
 
@@ -75,6 +83,7 @@ impl Figure for Opinion<'_> {
             min_y_area: 0,
         };
         let mut chart = look::panel(&area, &x, &y, text)?;
+        look::marks(&mut chart, self.marks, true)?;
         let fans: Vec<_> = shown.iter().map(|(_, c, q)| (*c, *q)).collect();
         look::fans(&mut chart, &self.s.years, &fans, 100.0, false)?;
         if shown.is_empty() {

@@ -116,6 +116,18 @@ fn summary() -> Summary {
     put("hedging", "", "", &|t| {
         fan(0.85 - 0.3 * t, 0.05, t, 0.0, 1.0)
     });
+    put("credibility", "", "", &|t| {
+        fan(0.3 + 0.3 * t, 0.05, t, 0.0, 1.0)
+    });
+    put("membership_support", "", "", &|t| {
+        fan(0.4 + 0.1 * t, 0.04, t, 0.0, 1.0)
+    });
+    put("threat_threatened.us_5g", "US", "technology", &|t| {
+        fan((1.0 - 1.5 * t).clamp(0.0, 1.0), 0.0, t, 0.0, 1.0)
+    });
+    put("threat_imposed.us_5g", "US", "technology", &|t| {
+        fan((1.5 * t).clamp(0.0, 1.0), 0.0, t, 0.0, 1.0)
+    });
     // A missing year in one series: the line must break, not fall to zero.
     if let Some(q) = s.series.get_mut(&SeriesKey::new("closeness", "US", "")) {
         q[8] = Quantiles {
@@ -144,6 +156,42 @@ fn other_arm(base: &Summary) -> Summary {
         }
     }
     s
+}
+
+/// An election and two scripted events in one year, and one more election.
+fn marks() -> Vec<Mark> {
+    let m = |year, label: &str, kind| Mark {
+        year,
+        label: label.to_string(),
+        kind,
+    };
+    vec![
+        m(2027, "election", MarkKind::Election),
+        m(2026, "eu opens chapters", MarkKind::Event),
+        m(2026, "grants doubled", MarkKind::Event),
+        m(2031, "election", MarkKind::Election),
+    ]
+}
+
+/// `a − b` per series, as the difference panel reads it.
+fn difference(a: &Summary, b: &Summary) -> Summary {
+    let mut d = a.clone();
+    for (k, q) in d.series.iter_mut() {
+        if let Some(base) = b.series.get(k) {
+            for (x, y) in q.iter_mut().zip(base) {
+                for (v, w) in [
+                    (&mut x.p5, y.p50),
+                    (&mut x.p25, y.p50),
+                    (&mut x.p50, y.p50),
+                    (&mut x.p75, y.p50),
+                    (&mut x.p95, y.p50),
+                ] {
+                    *v -= w;
+                }
+            }
+        }
+    }
+    d
 }
 
 fn driver_bars() -> (Vec<DriverBar>, Vec<(i32, f64)>) {
@@ -199,13 +247,68 @@ fn render_all(dir: &Path, formats: &[Format], powers: &[PowerStyle]) -> Vec<Path
     ];
     let (bars, net) = driver_bars();
     let key = SeriesKey::new("closeness", "EU", "");
+    let marks = marks();
     let mut paths = Vec::new();
-    paths.extend(closeness(dir, formats, &s, powers, &meta).unwrap());
-    paths.extend(domains(dir, formats, &s, powers, &meta).unwrap());
-    paths.extend(opinion(dir, formats, &s, powers, &meta).unwrap());
-    paths.extend(instruments(dir, formats, &s, powers, &meta).unwrap());
-    paths.extend(leeway(dir, formats, &s, powers, &meta).unwrap());
-    paths.extend(compare(dir, formats, &arms, powers, &meta).unwrap());
+    paths.extend(closeness(dir, formats, &s, powers, &marks, &meta).unwrap());
+    paths.extend(domains(dir, formats, &s, powers, &marks, &meta).unwrap());
+    paths.extend(opinion(dir, formats, &s, powers, &marks, &meta).unwrap());
+    paths.extend(instruments(dir, formats, &s, powers, &marks, &meta).unwrap());
+    paths.extend(leeway(dir, formats, &s, powers, &marks, &meta).unwrap());
+    paths.extend(compare(dir, formats, &arms, powers, &marks, &meta).unwrap());
+    paths.extend(compare_scenarios(dir, formats, &arms, powers, &marks, &meta).unwrap());
+    let diff = difference(&arm, &s);
+    let diffs = std::slice::from_ref(&diff);
+    paths.extend(compare_difference(dir, formats, &arms, diffs, powers, &marks, &meta).unwrap());
+    paths.extend(compare_domains(dir, formats, &arms, powers, &marks, &meta).unwrap());
+    let threat = ThreatInfo {
+        id: "us_5g".into(),
+        sender: "US".into(),
+        domain: "technology".into(),
+        title: "us_5g: United States over technology ties to China".into(),
+    };
+    let t_arm = [ThreatArm {
+        name: "Baseline",
+        summary: &s,
+        color: arm_color(0),
+    }];
+    let t = std::slice::from_ref(&threat);
+    paths.extend(threats(dir, formats, "threats", &t_arm, t, &marks, &meta).unwrap());
+    let panel = SeriesPanel {
+        title: "Membership credibility".into(),
+        unit: "0–1".into(),
+        scale: 1.0,
+        range: Some((0.0, 1.0)),
+        series: vec![PanelSeries {
+            key: SeriesKey::new("credibility", "", ""),
+            label: "credibility".into(),
+            color: [90, 60, 150],
+        }],
+    };
+    let s_arms = [
+        SeriesArm {
+            name: "Baseline",
+            summary: &s,
+            color: arm_color(0),
+        },
+        SeriesArm {
+            name: "Credible accession",
+            summary: &arm,
+            color: arm_color(1),
+        },
+    ];
+    let panels = std::slice::from_ref(&panel);
+    let heading = "the membership perspective";
+    let written = series_panels(
+        dir,
+        formats,
+        "accession",
+        heading,
+        &s_arms,
+        panels,
+        &marks,
+        &meta,
+    );
+    paths.extend(written.unwrap());
     let fitted = fit(
         dir,
         formats,
@@ -218,7 +321,16 @@ fn render_all(dir: &Path, formats: &[Format], powers: &[PowerStyle]) -> Vec<Path
     );
     paths.extend(fitted.unwrap());
     let heading = "drivers of closeness to the EU";
-    paths.extend(drivers(dir, formats, "drivers_eu", &bars, &net, heading, &meta).unwrap());
+    let chart = DriverChart {
+        bars: &bars,
+        net: &net,
+        heading,
+        unit: "Part of the yearly move",
+        note: Some("Bars add up\nto the line".into()),
+        powers,
+        marks: &marks,
+    };
+    paths.extend(drivers(dir, formats, "drivers_eu", &chart, &meta).unwrap());
     paths
 }
 
@@ -229,7 +341,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     (be(16), be(20))
 }
 
-const STEMS: [(&str, (u32, u32), &str); 8] = [
+const STEMS: [(&str, (u32, u32), &str); 13] = [
     (
         "closeness",
         (1200, 800),
@@ -259,6 +371,31 @@ const STEMS: [(&str, (u32, u32), &str); 8] = [
         "compare_closeness",
         (1400, 1000),
         "Baseline: closeness to each power, by arm",
+    ),
+    (
+        "compare_scenarios",
+        (1400, 600),
+        "Baseline: closeness to each power, one panel per scenario",
+    ),
+    (
+        "compare_difference",
+        (1400, 1000),
+        "Baseline: difference in closeness from Baseline",
+    ),
+    (
+        "compare_domains",
+        (1500, 1200),
+        "Baseline: closeness by domain (rows) and power (columns)",
+    ),
+    (
+        "threats",
+        (1200, 480),
+        "Baseline: threats and sanctions, share of runs",
+    ),
+    (
+        "accession",
+        (1200, 540),
+        "Baseline: the membership perspective",
     ),
     (
         "fit_closeness_eu",
@@ -355,20 +492,31 @@ fn empty_summary_and_missing_series_still_render() {
     let meta = meta();
     let powers = powers();
     let formats = [Format::Png];
-    closeness(dir.path(), &formats, &empty, &powers, &meta).unwrap();
-    domains(dir.path(), &formats, &empty, &powers, &meta).unwrap();
-    opinion(dir.path(), &formats, &empty, &powers, &meta).unwrap();
-    instruments(dir.path(), &formats, &empty, &powers, &meta).unwrap();
-    leeway(dir.path(), &formats, &empty, &powers, &meta).unwrap();
+    closeness(dir.path(), &formats, &empty, &powers, &[], &meta).unwrap();
+    domains(dir.path(), &formats, &empty, &powers, &[], &meta).unwrap();
+    opinion(dir.path(), &formats, &empty, &powers, &[], &meta).unwrap();
+    instruments(dir.path(), &formats, &empty, &powers, &[], &meta).unwrap();
+    leeway(dir.path(), &formats, &empty, &powers, &[], &meta).unwrap();
     let arms = [Arm {
         name: "empty",
         summary: &empty,
     }];
-    compare(dir.path(), &formats, &arms, &powers, &meta).unwrap();
-    compare(dir.path(), &formats, &[], &powers, &meta).unwrap();
+    compare(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
+    compare(dir.path(), &formats, &[], &powers, &[], &meta).unwrap();
+    compare_scenarios(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
+    compare_domains(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
     let key = SeriesKey::new("closeness", "EU", "");
     fit(dir.path(), &formats, "fit", &empty, &key, &[], "x", &meta).unwrap();
-    drivers(dir.path(), &formats, "drivers", &[], &[], "nothing", &meta).unwrap();
+    let chart = DriverChart {
+        bars: &[],
+        net: &[],
+        heading: "nothing",
+        unit: "",
+        note: None,
+        powers: &powers,
+        marks: &[],
+    };
+    drivers(dir.path(), &formats, "drivers", &chart, &meta).unwrap();
 
     // Years but a power without any series, and a one-year summary.
     let mut one = summary();
@@ -382,9 +530,9 @@ fn empty_summary_and_missing_series_still_render() {
         name: "Türkiye".to_string(),
         color: [0, 150, 130],
     });
-    closeness(dir.path(), &formats, &one, &more, &meta).unwrap();
-    instruments(dir.path(), &formats, &one, &more, &meta).unwrap();
-    leeway(dir.path(), &formats, &one, &more, &meta).unwrap();
+    closeness(dir.path(), &formats, &one, &more, &[], &meta).unwrap();
+    instruments(dir.path(), &formats, &one, &more, &[], &meta).unwrap();
+    leeway(dir.path(), &formats, &one, &more, &[], &meta).unwrap();
 }
 
 #[test]
@@ -395,6 +543,7 @@ fn a_format_listed_twice_is_written_once() {
         &[Format::Svg, Format::Svg],
         &summary(),
         &powers(),
+        &[],
         &meta(),
     )
     .unwrap();
@@ -406,7 +555,15 @@ fn an_unwritable_folder_is_an_error_naming_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     fs::write(&blocker, "not a folder").unwrap();
-    let err = closeness(&blocker, &[Format::Png], &summary(), &powers(), &meta()).unwrap_err();
+    let err = closeness(
+        &blocker,
+        &[Format::Png],
+        &summary(),
+        &powers(),
+        &[],
+        &meta(),
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("file"), "{err:#}");
 }
 
@@ -462,7 +619,7 @@ fn overlong_names_are_shortened_to_fit() {
         title: "A scenario name far too long for any title line, ".repeat(4),
         subtitle: meta().subtitle,
     };
-    closeness(dir.path(), &[Format::Svg], &summary(), &powers, &meta).unwrap();
+    closeness(dir.path(), &[Format::Svg], &summary(), &powers, &[], &meta).unwrap();
     let svg = fs::read_to_string(dir.path().join("closeness.svg")).unwrap();
     assert!(!svg.contains(&powers[0].name) && !svg.contains(&meta.title));
     assert!(svg.contains("\nThe European Union") && svg.contains('…'));

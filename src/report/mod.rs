@@ -3,6 +3,10 @@
 //! source, confidence, distribution), and the command that reproduces it. Pure: results in,
 //! text out.
 
+mod compare;
+
+pub use compare::{CompareContext, CompareLine, Comparison, ForceLine, compare_html};
+
 use crate::experiment::Ensemble;
 use crate::export::tables;
 use crate::model::Params;
@@ -138,6 +142,18 @@ fn key_results(out: &mut String, params: &Params, e: &Ensemble) {
     out.push_str("</ul>\n");
 }
 
+/// The event log as the report shows it: threats and sanctions first, then everything else,
+/// each group in year order; rows with a share that rounds to 0% are left out.
+fn event_log(e: &Ensemble, params: &Params) -> Vec<tables::EventRow> {
+    let mut rows: Vec<tables::EventRow> = tables::event_rows(e, params)
+        .into_iter()
+        .filter(|r| r.share.parse::<f64>().is_ok_and(|v| v >= 0.005))
+        .collect();
+    // A stable sort keeps the year order within each group.
+    rows.sort_by_key(|r| !r.kind.starts_with("threat_"));
+    rows
+}
+
 /// The whole report.
 pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<String> {
     let params = &s.base;
@@ -182,7 +198,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
     }
     out.push_str("<h2>Key results</h2>\n");
     key_results(&mut out, params, e);
-    out.push_str("<h2>Figures</h2>\n");
+    out.push_str("<h2>Figures</h2>\n<p>Vertical lines mark elections (dashed) and scripted events (solid).</p>\n");
     let mut figures = vec![
         (
             "closeness",
@@ -201,12 +217,22 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             "instruments",
             "What each power offers: instrument levels".to_string(),
         ),
+        (
+            "threats",
+            "Threats and sanctions: share of runs with a pending threat and with sanctions in force, per year"
+                .to_string(),
+        ),
+        (
+            "accession",
+            "The membership perspective: credibility, the accession offer and support for membership"
+                .to_string(),
+        ),
     ];
     for p in &params.powers {
         figures.push((
             "",
             format!(
-                "drivers_{}|Why closeness to {} moved: ensemble-mean push of each cause",
+                "drivers_{}|Why closeness to {} moved: each cause's part of the ensemble-mean yearly move",
                 p.id, p.name
             ),
         ));
@@ -222,8 +248,8 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             out.push_str(&f);
         }
     }
-    out.push_str("<h2>What happened</h2>\n<p>Scripted and random events, rules, threats and elections, with the share of runs in which each happened.</p>\n");
-    let rows = tables::event_rows(e, params);
+    out.push_str("<h2>What happened</h2>\n<p>Threats and sanctions first, then scripted and random events, rules and elections, with the share of runs in which each happened (items that happened in no run are left out).</p>\n");
+    let rows = event_log(e, params);
     if rows.is_empty() {
         out.push_str("<p>Nothing fired.</p>\n");
     } else {
