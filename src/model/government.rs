@@ -6,9 +6,11 @@
 //! exactly into its causes (the driver terms of `record::Term`).
 
 use super::record::Term;
+use super::rng::Stream;
 use super::types::{Kind, N_DOMAINS, Stage};
 use super::world::World;
-use rand_distr::{Distribution, Normal};
+use rand::RngExt;
+use rand_distr::StandardNormal;
 
 /// Weight of public opinion this year (raised in election years, §5.5).
 pub fn opinion_weight(w: &World) -> f64 {
@@ -257,7 +259,7 @@ pub fn decide(w: &mut World) {
     let sl = Slots::of(w);
     let n_terms = w.schema.len();
     let g = w.p.government.clone();
-    let noise = Normal::new(0.0, g.noise.max(0.0)).ok();
+    let noise_sd = g.noise.max(0.0);
     let active = active_threats(w);
 
     for d in 0..N_DOMAINS {
@@ -316,12 +318,15 @@ pub fn decide(w: &mut World) {
                 drv[q * n_terms + t] -= span * w.rest_forces[rest + t];
             }
         }
+        // One standard normal per power and domain each year, whatever the noise level.
+        let mut rng = w.rng.at(Stream::Decisions, w.year, d as u64);
         for q in 0..n {
             let base = q * n_terms;
             let step = x[q] - prev[q];
             let capped = step.clamp(-g.max_move, g.max_move);
             drv[base + sl.cap] += capped - step;
-            let xi = noise.map_or(0.0, |nd| nd.sample(&mut w.rng.decisions));
+            let z: f64 = rng.sample(StandardNormal);
+            let xi = noise_sd * z;
             drv[base + sl.noise] += xi;
             let free = prev[q] + capped + xi;
             let bounded = free.clamp(0.0, 1.0);
