@@ -297,6 +297,23 @@ mod tests {
     }
 
     #[test]
+    fn more_visible_aid_adds_experiences_without_moving_the_others() {
+        let spec = crate::model::defaults::serbia();
+        let keys = Keyed::new(5);
+        let mut c = Citizens::new(&spec, &mut crate::model::rng::stream(5, Stream::Init));
+        c.draw_experiences(2, 0.05, 1.0, &keys, 2031);
+        let small = std::mem::take(&mut c.experiences);
+        // Another power's draw and another year in between change nothing.
+        c.draw_experiences(1, 0.3, 1.0, &keys, 2031);
+        c.draw_experiences(2, 0.2, 1.0, &keys, 2030);
+        c.experiences.clear();
+        c.draw_experiences(2, 0.08, 1.0, &keys, 2031);
+        let large = std::mem::take(&mut c.experiences);
+        assert!(large.len() > small.len());
+        assert_eq!(&large[..small.len()], &small[..]);
+    }
+
+    #[test]
     fn binomial_inverse_mean_and_variance() {
         // Inverting a fine grid of uniforms reproduces the moments of Binomial(2000, 0.05).
         let m = 20_000;
