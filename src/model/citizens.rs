@@ -5,9 +5,9 @@
 //! media channel (pro-government first) so the yearly update is a branch-light loop.
 
 use super::params::ParamSpec;
-use super::rng::Rng;
+use super::rng::{Keyed, Rng, Stream};
 use rand::RngExt;
-use rand_distr::{Beta, Binomial, Distribution, Normal};
+use rand_distr::{Beta, Distribution, Normal};
 
 /// The population.
 #[derive(Clone, Debug)]
@@ -26,6 +26,8 @@ pub struct Citizens {
     pub eps: Vec<f64>,
     /// Direct experience this year, sparse: (power, citizen, sign).
     pub experiences: Vec<(usize, usize, f64)>,
+    /// Fixed-share experiences queued this year (each reads its own random stream).
+    shares: u64,
 }
 
 impl Citizens {
@@ -66,6 +68,7 @@ impl Citizens {
             lambda,
             eps,
             experiences: Vec::new(),
+            shares: 0,
         }
     }
 
@@ -74,25 +77,34 @@ impl Citizens {
         &self.a[p * self.n..(p + 1) * self.n]
     }
 
-    /// Queues direct experiences with power `p`: each citizen independently with
-    /// probability `prob` (drawn as a binomial count, then that many citizens at random).
-    pub fn draw_experiences(&mut self, p: usize, prob: f64, sign: f64, rng: &mut Rng) {
+    /// Queues this year's direct experiences with power `p`: each citizen independently with
+    /// probability `prob`, drawn as a binomial count, then that many citizens at random.
+    ///
+    /// The draws come from the stream of (citizens, year, power) and the count by inversion
+    /// of one uniform: the count grows with `prob` for the same uniform and the citizens are
+    /// the first of one fixed sequence, so two scenarios that differ in visible aid share
+    /// every experience the smaller aid gives (a monotone coupling, docs/model.md §4).
+    pub fn draw_experiences(&mut self, p: usize, prob: f64, sign: f64, keys: &Keyed, year: i32) {
         if prob <= 0.0 || self.n == 0 {
             return;
         }
-        let k = match Binomial::new(self.n as u64, prob.min(1.0)) {
-            Ok(b) => b.sample(rng) as usize,
-            Err(_) => 0,
-        };
-        for _ in 0..k {
-            let i = rng.random_range(0..self.n);
-            self.experiences.push((p, i, sign));
-        }
+        let mut rng = keys.at(Stream::Citizens, year, p as u64);
+        let u: f64 = rng.random();
+        let k = binomial_inverse(self.n as u64, prob.min(1.0), u) as usize;
+        self.queue(p, k, sign, &mut rng);
     }
 
-    /// Queues an experience for a fixed share of citizens (a scandal, a pollution event).
-    pub fn share_experience(&mut self, p: usize, share: f64, sign: f64, rng: &mut Rng) {
+    /// Queues an experience for a fixed share of citizens (a scandal, a pollution event),
+    /// drawn from a stream of its own for the year.
+    pub fn share_experience(&mut self, p: usize, share: f64, sign: f64, keys: &Keyed, year: i32) {
         let k = ((self.n as f64) * share).round() as usize;
+        let mut rng = keys.at(Stream::Shares, year, ((p as u64) << 24) | self.shares);
+        self.shares += 1;
+        self.queue(p, k, sign, &mut rng);
+    }
+
+    fn queue(&mut self, p: usize, k: usize, sign: f64, rng: &mut Rng) {
+        self.experiences.reserve(k);
         for _ in 0..k {
             let i = rng.random_range(0..self.n);
             self.experiences.push((p, i, sign));
@@ -111,21 +123,23 @@ impl Citizens {
         let n = self.n;
         let a = &mut self.a[p * n..(p + 1) * n];
         let a0 = &mut self.a0[p * n..(p + 1) * n];
-        let mut sum = 0.0;
         for (range, m) in [(0..self.n_pro, media[0]), (self.n_pro..n, media[1])] {
-            let (a, a0) = (&mut a[range.clone()], &mut a0[range.clone()]);
-            let (lambda, eps) = (&self.lambda[range.clone()], &self.eps[range]);
-            for i in 0..a.len() {
+            let len = range.len();
+            let a = &mut a[range.clone()];
+            let a0 = &mut a0[range.clone()][..len];
+            let lambda = &self.lambda[range.clone()][..len];
+            let eps = &self.eps[range][..len];
+            // Independent iterations with no carried sum: the loop vectorises.
+            for i in 0..len {
                 let diff = m - a[i];
                 let pull = if diff.abs() < eps[i] { diff } else { 0.0 };
                 let l = lambda[i];
                 let new = ((1.0 - l) * a0[i] + l * (a[i] + theta_m * pull)).clamp(0.0, 1.0);
                 a[i] = new;
                 a0[i] += anchor_drift * (new - a0[i]);
-                sum += new;
             }
         }
-        sum / n as f64
+        lane_sum(a) / n as f64
     }
 
     /// Moves the affinity to power `p` of every pro-government citizen by `λ_i · amount`
@@ -155,6 +169,175 @@ impl Citizens {
             *slot = new;
         }
         self.experiences.clear();
+        self.shares = 0;
         delta
+    }
+}
+
+/// Sum in eight interleaved lanes (then the lanes in order): a fixed order, so the result
+/// is the same on every machine, and one that vectorises.
+pub fn lane_sum(xs: &[f64]) -> f64 {
+    let mut lanes = [0.0; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, x) in lanes.iter_mut().zip(c) {
+            *l += x;
+        }
+    }
+    let mut total = 0.0;
+    for l in lanes {
+        total += l;
+    }
+    for x in rest {
+        total += x;
+    }
+    total
+}
+
+/// The smallest `k` with `P(Binomial(n, p) ≤ k) ≥ u`: a binomial draw by inversion of the
+/// uniform `u`, so that the count is monotone in `p` for a given `u`.
+///
+/// The weights are built outwards from the mode by the ratio of neighbouring terms and
+/// normalised by their sum; terms below 1e-18 of the mode's are dropped (their total is
+/// below 1e-15). The cost grows with the standard deviation, not with `n`.
+pub fn binomial_inverse(n: u64, p: f64, u: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let nf = n as f64;
+    let odds = p / (1.0 - p);
+    let mode = (((nf + 1.0) * p).floor() as u64).min(n);
+    // w(k) relative to w(mode) = 1: w(k+1) = w(k) (n − k)/(k + 1) odds.
+    const TINY: f64 = 1e-18;
+    let mut below = 0.0;
+    let (mut k, mut wk) = (mode, 1.0);
+    while k > 0 {
+        wk *= k as f64 / ((nf - k as f64 + 1.0) * odds);
+        k -= 1;
+        below += wk;
+        if wk < TINY {
+            break;
+        }
+    }
+    let mut above = 0.0;
+    let (mut k, mut wk) = (mode, 1.0);
+    while k < n {
+        wk *= (nf - k as f64) / (k as f64 + 1.0) * odds;
+        k += 1;
+        above += wk;
+        if wk < TINY {
+            break;
+        }
+    }
+    let target = u * (below + 1.0 + above);
+    // Cumulative weight up to the mode, then walk to the first k whose cumulative reaches
+    // the target.
+    let mut cum = below + 1.0;
+    let (mut k, mut wk) = (mode, 1.0);
+    if target <= cum {
+        while k > 0 {
+            let before = cum - wk;
+            if before < target {
+                break;
+            }
+            cum = before;
+            wk *= k as f64 / ((nf - k as f64 + 1.0) * odds);
+            k -= 1;
+        }
+    } else {
+        while k < n && cum < target {
+            wk *= (nf - k as f64) / (k as f64 + 1.0) * odds;
+            k += 1;
+            cum += wk;
+        }
+    }
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exact binomial distribution function by direct summation in logs.
+    fn cdf(n: u64, p: f64, k: u64) -> f64 {
+        let ln_fact = |m: u64| (1..=m).map(|i| (i as f64).ln()).sum::<f64>();
+        (0..=k)
+            .map(|j| {
+                (ln_fact(n) - ln_fact(j) - ln_fact(n - j)
+                    + j as f64 * p.ln()
+                    + (n - j) as f64 * (1.0 - p).ln())
+                .exp()
+            })
+            .sum()
+    }
+
+    #[test]
+    fn binomial_inverse_matches_the_distribution_function() {
+        for &(n, p) in &[
+            (1, 0.3),
+            (10, 0.5),
+            (2000, 0.01),
+            (2000, 0.37),
+            (500, 0.999),
+        ] {
+            for i in 1..50 {
+                let u = i as f64 / 50.0;
+                let k = binomial_inverse(n, p, u);
+                assert!(cdf(n, p, k) >= u - 1e-9, "n {n} p {p} u {u} k {k}");
+                if k > 0 {
+                    assert!(cdf(n, p, k - 1) < u + 1e-9, "n {n} p {p} u {u} k {k}");
+                }
+            }
+        }
+        assert_eq!(binomial_inverse(2000, 0.0, 0.5), 0);
+        assert_eq!(binomial_inverse(2000, 1.0, 0.5), 2000);
+        assert_eq!(binomial_inverse(0, 0.5, 0.5), 0);
+    }
+
+    #[test]
+    fn binomial_inverse_is_monotone_in_the_probability() {
+        for i in 0..200 {
+            let u = (i as f64 + 0.5) / 200.0;
+            let mut last = 0;
+            for j in 0..100 {
+                let k = binomial_inverse(2000, j as f64 / 100.0, u);
+                assert!(k >= last);
+                last = k;
+            }
+        }
+    }
+
+    #[test]
+    fn more_visible_aid_adds_experiences_without_moving_the_others() {
+        let spec = crate::model::defaults::serbia();
+        let keys = Keyed::new(5);
+        let mut c = Citizens::new(&spec, &mut crate::model::rng::stream(5, Stream::Init));
+        c.draw_experiences(2, 0.05, 1.0, &keys, 2031);
+        let small = std::mem::take(&mut c.experiences);
+        // Another power's draw and another year in between change nothing.
+        c.draw_experiences(1, 0.3, 1.0, &keys, 2031);
+        c.draw_experiences(2, 0.2, 1.0, &keys, 2030);
+        c.experiences.clear();
+        c.draw_experiences(2, 0.08, 1.0, &keys, 2031);
+        let large = std::mem::take(&mut c.experiences);
+        assert!(large.len() > small.len());
+        assert_eq!(&large[..small.len()], &small[..]);
+    }
+
+    #[test]
+    fn binomial_inverse_mean_and_variance() {
+        // Inverting a fine grid of uniforms reproduces the moments of Binomial(2000, 0.05).
+        let m = 20_000;
+        let ks: Vec<f64> = (0..m)
+            .map(|i| binomial_inverse(2000, 0.05, (i as f64 + 0.5) / m as f64) as f64)
+            .collect();
+        let mean = ks.iter().sum::<f64>() / m as f64;
+        let var = ks.iter().map(|k| (k - mean).powi(2)).sum::<f64>() / m as f64;
+        assert!((mean - 100.0).abs() < 0.05, "{mean}");
+        assert!((var - 95.0).abs() < 0.5, "{var}");
     }
 }

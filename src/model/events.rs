@@ -4,6 +4,7 @@
 
 use super::params::Effect;
 use super::record::{Fired, FiredKind};
+use super::rng::Stream;
 use super::target::{Op, Target};
 use super::types::Domain;
 use super::types::Stage;
@@ -50,9 +51,8 @@ pub fn random(w: &mut World) {
     let year = w.year;
     for i in 0..w.p.random_events.len() {
         let e = &w.p.random_events[i];
-        // Draw for every declared event every year, in range or not, so that adding an event
-        // window does not shift the random numbers of other events.
-        let u: f64 = w.rng.events.random();
+        // Each declared event has its own draw each year (docs/model.md §4).
+        let u: f64 = w.rng.at(Stream::Events, year, i as u64).random();
         if year < e.from || year > e.until || u >= e.probability {
             continue;
         }
@@ -129,7 +129,7 @@ pub fn apply(w: &mut World, effect: &Effect) {
         }
         Effect::Experience { power, share, sign } => {
             w.citizens
-                .share_experience(power, share, sign, &mut w.rng.citizens);
+                .share_experience(power, share, sign, &w.rng, w.year);
         }
         Effect::SnapElection => w.snap_election = true,
     }

@@ -6,9 +6,11 @@
 //! exactly into its causes (the driver terms of `record::Term`).
 
 use super::record::Term;
+use super::rng::Stream;
 use super::types::{Domain, Kind, N_DOMAINS, Stage};
 use super::world::World;
-use rand_distr::{Distribution, Normal};
+use rand::RngExt;
+use rand_distr::StandardNormal;
 
 /// Weight of public opinion this year: `μ (1 + (m − 1) e_t)`, raised towards elections
 /// (§5.5).
@@ -342,6 +344,122 @@ pub fn solve_ties(w: &mut World) {
     }
 }
 
+/// The ascent of one domain: `ascent_iterations` projected gradient steps of size `alpha`
+/// from `x` (last year's closeness), adding each term's share of the move to `drv`
+/// (`[power][term]`, scaled by `alpha`).
+///
+/// The gradient of `gradient` is evaluated in closed form: every term is a constant, linear
+/// in closeness, `ω/(x + e)` or a threat's sigmoid, so the terms' shares of the move need
+/// only the sums of `x`, `1/(x + e)` and the sigmoids over the iterations, not one update
+/// per term per iteration. `tests::ascent_matches_the_term_by_term_gradient` holds it to
+/// the term-by-term evaluation: a term added to `gradient` must be added here too.
+#[allow(clippy::too_many_arguments)]
+fn ascend(
+    w: &World,
+    sl: &Slots,
+    d: usize,
+    mu: f64,
+    alpha: f64,
+    v: &[[f64; 10]],
+    ex: &[f64],
+    active: &[ActiveThreat],
+    x: &mut [f64],
+    drv: &mut [f64],
+) {
+    let n = x.len();
+    let n_terms = w.schema.len();
+    let g = &w.p.government;
+    let e = g.option_offset;
+    let prev = x.to_vec();
+    let rho: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (q, r) = (k / n, k % n);
+            if q == r { 0.0 } else { w.p.rivalry_of(q, r, d) }
+        })
+        .collect();
+    // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
+    let c: Vec<f64> = (0..n)
+        .map(|q| v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q])
+        .collect();
+    let l: Vec<f64> = (0..n)
+        .map(|q| -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia))
+        .collect();
+    // (threat, rival, red line, coefficient, substitution share of each power).
+    let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
+        .iter()
+        .filter(|a| a.1 == d)
+        .map(|(h, _, rival, tau, coef, sub)| (*h, *rival, *tau, *coef, sub.as_slice()))
+        .collect();
+    let mut sig = vec![0.0; threats.len()];
+    let mut sum_x = vec![0.0; n];
+    let mut sum_opt = vec![0.0; n];
+    let mut sum_sig = vec![0.0; threats.len()];
+    let mut grad = vec![0.0; n];
+    let iterations = g.ascent_iterations;
+    for _ in 0..iterations {
+        for (j, &(_, rival, tau, _, _)) in threats.iter().enumerate() {
+            sig[j] = 1.0 / (1.0 + (-(x[rival] - tau) / g.threat_smoothing).exp());
+            sum_sig[j] += sig[j];
+        }
+        for q in 0..n {
+            let xq = x[q];
+            let inv = 1.0 / (xq + e);
+            let mut gq = c[q] + l[q] * xq + g.option_value * inv;
+            for (r, xr) in rho[q * n..(q + 1) * n].iter().zip(x.iter()) {
+                gq -= r * xr;
+            }
+            for (j, &(_, rival, _, coef, sub)) in threats.iter().enumerate() {
+                if rival == q {
+                    gq -= coef * sig[j];
+                } else if sub[q] > 0.0 {
+                    gq += sub[q] * coef * sig[j];
+                }
+            }
+            sum_x[q] += xq;
+            sum_opt[q] += inv;
+            grad[q] = gq;
+        }
+        for q in 0..n {
+            let free = x[q] + alpha * grad[q];
+            let bounded = free.clamp(0.0, 1.0);
+            drv[q * n_terms + sl.clip] += bounded - free;
+            x[q] = bounded;
+        }
+    }
+    let k = f64::from(iterations);
+    for q in 0..n {
+        let t = &mut drv[q * n_terms..(q + 1) * n_terms];
+        for (i, val) in v[q].iter().enumerate() {
+            let slot = match i {
+                0..=7 => i,
+                8 => sl.promo,
+                _ => sl.sanctions,
+            };
+            t[slot] += alpha * k * val;
+        }
+        if ex[q] > 0.0 {
+            t[sl.sanctions] -= alpha * ex[q] * sum_x[q];
+        }
+        t[sl.ties] += alpha * k * w.ties[q][d];
+        t[sl.autonomy] -= alpha * g.autonomy_cost[q] * sum_x[q];
+        for r in 0..n {
+            if r != q {
+                t[sl.rivalry0 + r] -= alpha * rho[q * n + r] * sum_x[r];
+            }
+        }
+        t[sl.opinion] -= alpha * mu * (sum_x[q] - k * w.affinity[q]);
+        t[sl.option] += alpha * g.option_value * sum_opt[q];
+        t[sl.inertia] -= alpha * g.inertia * (sum_x[q] - k * prev[q]);
+        for (j, &(h, rival, _, coef, sub)) in threats.iter().enumerate() {
+            if rival == q {
+                t[sl.threat0 + h] -= alpha * coef * sum_sig[j];
+            } else if sub[q] > 0.0 {
+                t[sl.threat0 + h] += alpha * sub[q] * coef * sum_sig[j];
+            }
+        }
+    }
+}
+
 /// Phase 5: the government moves its closeness in every domain and records the drivers.
 pub fn decide(w: &mut World) {
     let n = w.p.powers.len();
@@ -349,7 +467,7 @@ pub fn decide(w: &mut World) {
     let sl = Slots::of(w);
     let n_terms = w.schema.len();
     let g = w.p.government.clone();
-    let noise = Normal::new(0.0, g.noise.max(0.0)).ok();
+    let noise_sd = g.noise.max(0.0);
     let active = active_threats(w);
 
     for d in 0..N_DOMAINS {
@@ -374,21 +492,72 @@ pub fn decide(w: &mut World) {
             }
         }
         let alpha = 1.0 / curv.max(1e-9);
+        ascend(w, &sl, d, mu, alpha, &v, &ex, &active, &mut x, &mut drv);
+        // Report each term relative to its force at the starting rest point.
+        let span = alpha * f64::from(g.ascent_iterations);
+        for q in 0..n {
+            let rest = (q * N_DOMAINS + d) * n_terms;
+            for t in 0..n_terms {
+                drv[q * n_terms + t] -= span * w.rest_forces[rest + t];
+            }
+        }
+        // One standard normal per power and domain each year, whatever the noise level.
+        let mut rng = w.rng.at(Stream::Decisions, w.year, d as u64);
+        for q in 0..n {
+            let base = q * n_terms;
+            let step = x[q] - prev[q];
+            let capped = step.clamp(-g.max_move, g.max_move);
+            drv[base + sl.cap] += capped - step;
+            let z: f64 = rng.sample(StandardNormal);
+            let xi = noise_sd * z;
+            drv[base + sl.noise] += xi;
+            let free = prev[q] + capped + xi;
+            let bounded = free.clamp(0.0, 1.0);
+            drv[base + sl.clip] += bounded - free;
+            w.x[q][d] = bounded;
+            let out = (q * N_DOMAINS + d) * n_terms;
+            w.rec.drivers[out..out + n_terms].copy_from_slice(&drv[base..base + n_terms]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Params, defaults};
+
+    /// The ascent as first written: every term of `gradient` added at every iteration.
+    #[allow(clippy::too_many_arguments)]
+    fn ascend_term_by_term(
+        w: &World,
+        sl: &Slots,
+        d: usize,
+        mu: f64,
+        alpha: f64,
+        v: &[[f64; 10]],
+        ex: &[f64],
+        active: &[ActiveThreat],
+        x: &mut [f64],
+        drv: &mut [f64],
+    ) {
+        let n = x.len();
+        let n_terms = w.schema.len();
+        let prev = x.to_vec();
         let mut grad = vec![0.0; n];
-        for _ in 0..g.ascent_iterations {
+        for _ in 0..w.p.government.ascent_iterations {
             for q in 0..n {
                 let base = q * n_terms;
                 grad[q] = gradient(
                     w,
-                    &sl,
+                    sl,
                     d,
                     q,
-                    &x,
+                    x,
                     prev[q],
                     mu,
                     &v[q],
                     ex[q],
-                    &active,
+                    active,
                     |slot, val| {
                         drv[base + slot] += alpha * val;
                     },
@@ -401,27 +570,53 @@ pub fn decide(w: &mut World) {
                 x[q] = bounded;
             }
         }
-        // Report each term relative to its force at the starting rest point.
-        let span = alpha * f64::from(g.ascent_iterations);
-        for q in 0..n {
-            let rest = (q * N_DOMAINS + d) * n_terms;
-            for t in 0..n_terms {
-                drv[q * n_terms + t] -= span * w.rest_forces[rest + t];
+    }
+
+    #[test]
+    fn ascent_matches_the_term_by_term_gradient() {
+        let params = Params::new(defaults::serbia()).expect("defaults are valid");
+        for seed in 0..6u64 {
+            let mut w = World::new(&params, seed);
+            // Every threat stage, opinion away from closeness, closeness near the bounds.
+            for (h, s) in w.threats.iter_mut().enumerate() {
+                s.stage =
+                    [Stage::Threatened, Stage::Imposed, Stage::Dormant][(h + seed as usize) % 3];
             }
-        }
-        for q in 0..n {
-            let base = q * n_terms;
-            let step = x[q] - prev[q];
-            let capped = step.clamp(-g.max_move, g.max_move);
-            drv[base + sl.cap] += capped - step;
-            let xi = noise.map_or(0.0, |nd| nd.sample(&mut w.rng.decisions));
-            drv[base + sl.noise] += xi;
-            let free = prev[q] + capped + xi;
-            let bounded = free.clamp(0.0, 1.0);
-            drv[base + sl.clip] += bounded - free;
-            w.x[q][d] = bounded;
-            let out = (q * N_DOMAINS + d) * n_terms;
-            w.rec.drivers[out..out + n_terms].copy_from_slice(&drv[base..base + n_terms]);
+            for (q, a) in w.affinity.iter_mut().enumerate() {
+                *a = (0.2 * q as f64 + 0.1 * seed as f64) % 1.0;
+            }
+            if seed % 2 == 1 {
+                w.x[0] = [0.999; N_DOMAINS];
+                w.x[1] = [0.001; N_DOMAINS];
+            }
+            let sl = Slots::of(&w);
+            let mu = opinion_weight(&w) * (1.0 + seed as f64);
+            let active = active_threats(&w);
+            let n = w.p.powers.len();
+            let n_terms = w.schema.len();
+            for d in 0..N_DOMAINS {
+                let v = values(&w, d);
+                let ex: Vec<f64> = bust_exposure(&w, d)
+                    .iter()
+                    .enumerate()
+                    .map(|(q, e)| e + 0.05 * ((q + d) % 2) as f64)
+                    .collect();
+                let x0: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
+                let alpha = 0.05;
+                let (mut x1, mut d1) = (x0.clone(), vec![0.0; n * n_terms]);
+                ascend(&w, &sl, d, mu, alpha, &v, &ex, &active, &mut x1, &mut d1);
+                let (mut x2, mut d2) = (x0.clone(), vec![0.0; n * n_terms]);
+                ascend_term_by_term(&w, &sl, d, mu, alpha, &v, &ex, &active, &mut x2, &mut d2);
+                for (a, b) in x1.iter().zip(&x2) {
+                    assert!((a - b).abs() < 1e-12, "closeness {a} vs {b}");
+                }
+                for (t, (a, b)) in d1.iter().zip(&d2).enumerate() {
+                    assert!(
+                        (a - b).abs() < 1e-11,
+                        "term {t}: {a} vs {b} (seed {seed}, domain {d})"
+                    );
+                }
+            }
         }
     }
 }

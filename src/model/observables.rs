@@ -5,9 +5,10 @@ use super::government::{is_election, opinion_weight};
 use super::linalg::min_eigenvalue;
 use super::opinion::framing;
 use super::params::AgendaTarget;
+use super::rng::Stream;
 use super::types::{Domain, N_DOMAINS};
 use super::world::World;
-use rand::RngExt;
+use rand::Rng as _;
 
 fn logistic(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
@@ -33,51 +34,103 @@ fn normal_cdf(z: f64) -> f64 {
 const TABLE: usize = 1024;
 
 /// Read-out curves of a poll tabulated over affinity: `exp(β (a − 1))` for the choice of the
-/// greatest friend and `Φ((a − 0.5)/noise)` for a positive view. Linear interpolation on 1025
-/// points is exact to about 1e-5 relative for β ≤ 15; rebuilt only when the poll's
-/// parameters change.
-#[derive(Clone, Debug, Default)]
-pub struct PollTables {
+/// greatest friend, `exp(β_id (a − 1))` for the respondent's identity in "who helped most"
+/// and `Φ((a − 0.5)/noise)` for a positive view. Linear interpolation on 1025 points is exact
+/// to about 1e-5 relative for β ≤ 15. The three curves are interleaved, each point with its
+/// slope to the next, so one respondent's view of one power is one index and one cache line.
+#[derive(Debug)]
+pub struct Readouts {
     key: (u64, u64, u64),
-    friend: Vec<f64>,
-    positive: Vec<f64>,
-    /// `exp(β_id (a − 1))`: the respondent's identity in "who helped most".
-    identity: Vec<f64>,
+    /// Per interval `i`: friend, identity and positive read-outs at `i / TABLE`, each
+    /// followed by its increase to `(i + 1) / TABLE`.
+    points: Box<[[f64; 6]; TABLE]>,
 }
 
-impl PollTables {
-    fn refresh(&mut self, sharpness: f64, noise: f64, identity: f64) {
-        let key = (sharpness.to_bits(), noise.to_bits(), identity.to_bits());
-        if key == self.key && !self.friend.is_empty() {
-            return;
+impl Readouts {
+    fn new(key: (u64, u64, u64)) -> Readouts {
+        let (sharpness, noise, identity) = (
+            f64::from_bits(key.0),
+            f64::from_bits(key.1),
+            f64::from_bits(key.2),
+        );
+        let curve = |f: &dyn Fn(f64) -> f64| -> Vec<f64> {
+            (0..=TABLE).map(|i| f(i as f64 / TABLE as f64)).collect()
+        };
+        let friend = curve(&|a| (sharpness * (a - 1.0)).exp());
+        let ident = curve(&|a| (identity * (a - 1.0)).exp());
+        let positive = curve(&|a| {
+            if noise > 0.0 {
+                normal_cdf((a - 0.5) / noise)
+            } else if a > 0.5 {
+                1.0
+            } else {
+                0.0
+            }
+        });
+        let mut points = Box::new([[0.0; 6]; TABLE]);
+        for (i, p) in points.iter_mut().enumerate() {
+            *p = [
+                friend[i],
+                friend[i + 1] - friend[i],
+                ident[i],
+                ident[i + 1] - ident[i],
+                positive[i],
+                positive[i + 1] - positive[i],
+            ];
         }
-        self.key = key;
-        self.friend = (0..=TABLE)
-            .map(|i| (sharpness * (i as f64 / TABLE as f64 - 1.0)).exp())
-            .collect();
-        self.identity = (0..=TABLE)
-            .map(|i| (identity * (i as f64 / TABLE as f64 - 1.0)).exp())
-            .collect();
-        self.positive = (0..=TABLE)
-            .map(|i| {
-                let a = i as f64 / TABLE as f64;
-                if noise > 0.0 {
-                    normal_cdf((a - 0.5) / noise)
-                } else if a > 0.5 {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        Readouts { key, points }
+    }
+
+    /// The friend, identity and positive read-outs at affinity `a`.
+    #[inline]
+    fn read(&self, a: f64) -> [f64; 3] {
+        let u = a.clamp(0.0, 1.0) * TABLE as f64;
+        // `u` is in [0, TABLE]: the signed conversion is the cheap one.
+        let i = (u as i64).clamp(0, TABLE as i64 - 1) as usize;
+        let f = u - i as f64;
+        let p = &self.points[i];
+        [p[0] + f * p[1], p[2] + f * p[3], p[4] + f * p[5]]
     }
 }
 
-fn lookup(table: &[f64], a: f64) -> f64 {
-    let u = a.clamp(0.0, 1.0) * TABLE as f64;
-    let i = (u as usize).min(TABLE - 1);
-    let f = u - i as f64;
-    table[i] + f * (table[i + 1] - table[i])
+thread_local! {
+    /// The last tables built on this thread: consecutive runs of a study share them.
+    static LAST_READOUTS: std::cell::RefCell<Option<std::sync::Arc<Readouts>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// What the observation phase keeps from year to year: the poll's read-out tables (rebuilt
+/// only when the poll's parameters change) and the leeway matrices with their eigenvalues.
+#[derive(Clone, Debug, Default)]
+pub struct PollTables {
+    readouts: Option<std::sync::Arc<Readouts>>,
+    /// The leeway matrices of the last year, per domain row-major, and their smallest
+    /// eigenvalues: the matrices change only with parameters, so most years reuse them.
+    leeway: (Vec<f64>, [f64; N_DOMAINS]),
+}
+
+impl PollTables {
+    fn refresh(&mut self, sharpness: f64, noise: f64, identity: f64) -> std::sync::Arc<Readouts> {
+        let key = (sharpness.to_bits(), noise.to_bits(), identity.to_bits());
+        if let Some(r) = &self.readouts
+            && r.key == key
+        {
+            return r.clone();
+        }
+        let r = LAST_READOUTS.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some(r) if r.key == key => r.clone(),
+                _ => {
+                    let r = std::sync::Arc::new(Readouts::new(key));
+                    *last = Some(r.clone());
+                    r
+                }
+            }
+        });
+        self.readouts = Some(r.clone());
+        r
+    }
 }
 
 /// Leeway index per domain: the smallest eigenvalue of `Γ + μI + ω diag(1/(x̂+e)²) + R_d`, the
@@ -88,14 +141,24 @@ fn lookup(table: &[f64], a: f64) -> f64 {
 /// (rivalry against the costs of moving), not the calendar or the position.
 pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
     let n = w.p.powers.len();
+    let m = leeway_matrices(w);
+    let mut out = [0.0; N_DOMAINS];
+    for (d, slot) in out.iter_mut().enumerate() {
+        *slot = min_eigenvalue(&m[d * n * n..(d + 1) * n * n], n);
+    }
+    out
+}
+
+/// The matrices of `leeway`, one per domain, row-major, one after the other.
+fn leeway_matrices(w: &World) -> Vec<f64> {
+    let n = w.p.powers.len();
     let g = &w.p.government;
     let mu = g.opinion_weight;
-    let mut out = [0.0; N_DOMAINS];
-    let mut m = vec![0.0; n * n];
-    for (d, slot) in out.iter_mut().enumerate() {
+    let mut m = vec![0.0; N_DOMAINS * n * n];
+    for d in 0..N_DOMAINS {
         for p in 0..n {
             for q in 0..n {
-                m[p * n + q] = if p == q {
+                m[(d * n + p) * n + q] = if p == q {
                     let xe = w.x_rest[p][d] + g.option_offset;
                     g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
                 } else {
@@ -103,9 +166,30 @@ pub fn leeway(w: &World) -> [f64; N_DOMAINS] {
                 };
             }
         }
-        *slot = min_eigenvalue(&m, n);
     }
-    out
+    m
+}
+
+/// `leeway`, solving the eigenvalue problems again only when a matrix changed since the
+/// last call (bit for bit, so the result is the same as solving every year).
+fn leeway_memo(w: &mut World) -> [f64; N_DOMAINS] {
+    let m = leeway_matrices(w);
+    let memo = &w.poll_tables.leeway;
+    let same = memo.0.len() == m.len()
+        && memo
+            .0
+            .iter()
+            .zip(&m)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+    if !same {
+        let n = w.p.powers.len();
+        let mut out = [0.0; N_DOMAINS];
+        for (d, slot) in out.iter_mut().enumerate() {
+            *slot = min_eigenvalue(&m[d * n * n..(d + 1) * n * n], n);
+        }
+        w.poll_tables.leeway = (m, out);
+    }
+    w.poll_tables.leeway.1
 }
 
 /// Alignment rate with the EU's declarations, driven by the agenda of the year.
@@ -177,18 +261,17 @@ pub fn observe(w: &mut World) {
     let year = w.year;
     let cred = w.p.credibility;
     let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
-    let lw = leeway(w);
+    let lw = leeway_memo(w);
     let polls = w.p.polls.clone();
-    w.poll_tables
+    let tables = w
+        .poll_tables
         .refresh(polls.sharpness, polls.noise, polls.aid_identity);
-    let tables = &w.poll_tables;
     let cit = &w.citizens;
 
     // Simulated poll: a random sample of respondents, each answering by a logit choice.
     let mut friend = vec![0.0; n + 1];
     let mut positive = vec![0.0; n];
     let mut member = 0.0;
-    let mut weights = vec![0.0; n + 1];
     let member_power = w.p.accession_power.unwrap_or(w.p.alignment.with);
     let respondents = polls.respondents;
     let outside = (polls.sharpness * (polls.outside - 1.0)).exp();
@@ -212,41 +295,56 @@ pub fn observe(w: &mut World) {
         .collect();
     let aid_nobody = contest(polls.aid_outside) * (-0.5 * polls.aid_identity).exp();
     let mut helped = vec![0.0; n + 1];
-    let mut aid_w = vec![0.0; n];
+    // At most 8 powers (Params::new): fixed arrays, sliced to the powers declared.
+    let mut aid_w = [0.0; 8];
+    let mut weights = [0.0; 8];
+    let mut pos = [0.0; 8];
+    let rows: Vec<&[f64]> = (0..n).map(|q| cit.affinity(q)).collect();
+    let member_row = rows[member_power];
+    let aid_weight = &aid_weight[..n];
+    let size = cit.n as u64;
+    // This year's sample: its own stream, the same whatever happened before.
+    let mut rng = w.rng.at(Stream::Polls, year, 0);
     for _ in 0..respondents {
-        let i = w.rng.polls.random_range(0..cit.n);
+        // A uniform index by the high half of a 64×64-bit product (bias below n / 2^64).
+        let i = ((u128::from(rng.next_u64()) * u128::from(size)) >> 64) as usize;
         let channel = usize::from(i >= cit.n_pro);
         let mut aid_total = aid_nobody;
-        for q in 0..n {
-            let a = cit.a[q * cit.n + i];
-            aid_w[q] = aid_weight[q][channel] * lookup(&tables.identity, a);
-            aid_total += aid_w[q];
-        }
-        for q in 0..n {
-            helped[q] += aid_w[q] / aid_total;
-        }
-        helped[n] += aid_nobody / aid_total;
         let mut total = outside;
-        weights[n] = outside;
-        for q in 0..n {
-            let a = cit.a[q * cit.n + i];
-            let wq = lookup(&tables.friend, a);
-            weights[q] = wq;
-            total += wq;
-            positive[q] += lookup(&tables.positive, a);
+        for ((((row, aw), wq), pq), weight) in rows
+            .iter()
+            .zip(&mut aid_w)
+            .zip(&mut weights)
+            .zip(&mut pos)
+            .zip(aid_weight)
+        {
+            let [f, identity, p] = tables.read(row[i]);
+            *aw = weight[channel] * identity;
+            aid_total += *aw;
+            *wq = f;
+            total += f;
+            *pq = p;
         }
-        let u: f64 = w.rng.polls.random::<f64>() * total;
+        let inv = 1.0 / aid_total;
+        // The first answer whose cumulative weight exceeds the uniform, counted without
+        // branches: "none" (index n) when no power's does.
+        let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
         let mut acc = 0.0;
-        let mut choice = n;
-        for (q, wq) in weights.iter().enumerate() {
+        let mut choice = 0;
+        for (((h, aw), wq), (pp, pq)) in helped
+            .iter_mut()
+            .zip(&aid_w[..n])
+            .zip(&weights[..n])
+            .zip(positive.iter_mut().zip(&pos[..n]))
+        {
+            *h += aw * inv;
+            *pp += pq;
             acc += wq;
-            if u < acc {
-                choice = q;
-                break;
-            }
+            choice += usize::from(acc <= u);
         }
+        helped[n] += aid_nobody * inv;
         friend[choice] += 1.0;
-        if cit.a[member_power * cit.n + i] > polls.membership_threshold {
+        if member_row[i] > polls.membership_threshold {
             member += 1.0;
         }
     }

@@ -61,8 +61,7 @@ pub fn update(w: &mut World) {
     for q in 0..n {
         let aid = visible_aid(w, q);
         let prob = w.p.population.experience_rate * aid;
-        w.citizens
-            .draw_experiences(q, prob, 1.0, &mut w.rng.citizens);
+        w.citizens.draw_experiences(q, prob, 1.0, &w.rng, w.year);
     }
     let pop = w.p.population.clone();
     for q in 0..n {

@@ -2,6 +2,7 @@
 //! sender's resolve (docs/model.md §5.3). Phase 4 of the year.
 
 use super::record::{Fired, FiredKind};
+use super::rng::Stream;
 use super::types::Stage;
 use super::world::World;
 use rand::RngExt;
@@ -18,9 +19,8 @@ pub fn advance_threats(w: &mut World) {
         let d = t.domain.index();
         let x = w.x[t.rival][d];
         let violation = x > t.red_line;
-        // One draw per threat per year whatever the stage, so that the stream stays aligned
-        // across scenarios compared on common random numbers.
-        let u: f64 = w.rng.threats.random();
+        // One draw per threat per year whatever the stage (docs/model.md §4).
+        let u: f64 = w.rng.at(Stream::Threats, year, h as u64).random();
         let state = w.threats[h];
         match state.stage {
             Stage::Dormant | Stage::Lifted => {

@@ -3,7 +3,7 @@
 use super::citizens::Citizens;
 use super::params::{ParamSpec, Params};
 use super::record::{DriverSchema, YearRecord};
-use super::rng::{Rng, Stream, stream};
+use super::rng::{Keyed, Stream, stream};
 use super::target::Target;
 use super::types::{Kind, N_DOMAINS, N_KINDS, Stage};
 use super::vars::VarLayout;
@@ -30,21 +30,6 @@ pub struct Ramp {
     pub start: i32,
     /// Length in years.
     pub years: u32,
-}
-
-/// The random streams of a run, one per component.
-#[derive(Clone, Debug)]
-pub struct Streams {
-    /// Random events.
-    pub events: Rng,
-    /// Threat decisions.
-    pub threats: Rng,
-    /// Government noise.
-    pub decisions: Rng,
-    /// Citizens' experiences.
-    pub citizens: Rng,
-    /// Polls.
-    pub polls: Rng,
 }
 
 /// The state of a run.
@@ -106,8 +91,8 @@ pub struct World {
     pub schema: DriverSchema,
     /// The record being built this year.
     pub rec: YearRecord,
-    /// Random streams.
-    pub rng: Streams,
+    /// The run's random key: every draw reads the stream of its (component, year, index).
+    pub rng: Keyed,
     /// Tabulated poll read-outs.
     pub poll_tables: super::observables::PollTables,
 }
@@ -176,13 +161,7 @@ impl World {
             layout,
             schema,
             rec,
-            rng: Streams {
-                events: stream(seed, Stream::Events),
-                threats: stream(seed, Stream::Threats),
-                decisions: stream(seed, Stream::Decisions),
-                citizens: stream(seed, Stream::Citizens),
-                polls: stream(seed, Stream::Polls),
-            },
+            rng: Keyed::new(seed),
             poll_tables: Default::default(),
             p,
         };
