@@ -181,7 +181,7 @@ pub struct ExplainArgs {
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
-    /// Folders written by `simulate run --shard K/N`.
+    /// Folders written by `simulate run|sweep|sensitivity|discover --shard K/N`.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Results folder (default: output/<scenario name>/).
@@ -246,12 +246,30 @@ pub fn is_subcommand(name: &str) -> bool {
             .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
 }
 
+/// Checkpoints, resume and shards of a study (`sweep`, `sensitivity`, `discover`).
+#[derive(Args, Debug, Clone)]
+pub struct StudyControlArgs {
+    /// Run only the K-th of N slices of the study and write a partial result; `simulate
+    /// merge` combines the N folders into the files of the whole study.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Continue an interrupted study from its checkpoint (same scenario, options and seed);
+    /// the results are byte-identical to an uninterrupted study.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints of a study under way (0: after every chunk of runs).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
+}
+
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// A swept parameter: N evenly spaced values from A to B, e.g.
     /// `rivalry.US-CN.technology=0:2:21` (once or twice; default: `[sweep] params`).
     #[arg(long = "param", value_name = "PATH=A:B:N")]
@@ -276,6 +294,8 @@ pub struct SensitivityArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// Method.
     #[arg(long, value_enum, default_value = "sobol")]
     pub method: MethodArg,
@@ -300,6 +320,8 @@ pub struct DiscoverArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// The outcome of interest: a condition on the measures of the year studied (columns of
     /// runs.csv), e.g. `"closeness.CN.technology > 0.6 && leeway < 0"`.
     #[arg(long)]

@@ -16,7 +16,41 @@ pub use crate::usage::{UsageError, usage};
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Set by the first Ctrl-C (SIGINT, SIGTERM, SIGHUP): a study stops at its next chunk of
+/// runs, saves a checkpoint and says how to resume.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the stop handler once: the first signal asks the study to stop cleanly, a second
+/// one ends the process at once.
+pub fn install_stop_handler() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Parses `K/N`.
+pub fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
+    let bad = || {
+        usage(format!(
+            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
 
 /// Writes a command's report to stdout; a reader that closed the pipe early (`| head`) is not
 /// an error.

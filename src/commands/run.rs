@@ -6,8 +6,8 @@
 //! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
 
 use super::common::{
-    Progress, command_line, default_out, formats, load, open_out, plan_for, threads, usage,
-    warn_failures, write_results,
+    Progress, STOP, command_line, default_out, formats, install_stop_handler, load, open_out,
+    parse_shard, plan_for, threads, usage, warn_failures, write_results,
 };
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
@@ -19,43 +19,11 @@ use crate::usage::Interrupted;
 use anyhow::Context;
 use std::io::Seek;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Runs between checks for a stop request and for a checkpoint.
 const CHUNK: usize = 256;
-
-/// Set by the first Ctrl-C (SIGINT, SIGTERM, SIGHUP): the study stops at the next chunk.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Installs the stop handler once: the first signal asks the study to stop cleanly, a second
-/// one ends the process at once.
-fn install_stop_handler() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    });
-}
-
-/// Parses `K/N`.
-fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
-    let bad = || {
-        usage(format!(
-            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
-        ))
-    };
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let k: usize = k.trim().parse().map_err(|_| bad())?;
-    let n: usize = n.trim().parse().map_err(|_| bad())?;
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
-}
 
 /// Modification times of the TOML files in a folder (the scenario and the files it extends
 /// usually live together).
