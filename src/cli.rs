@@ -141,6 +141,20 @@ pub struct RunArgs {
     /// discrepancy as nested bands, and write bands.csv with which one dominates.
     #[arg(long, value_enum, conflicts_with = "shard")]
     pub bands: Option<BandsArg>,
+    /// How the runs draw the scenario's uncertain numbers: `independent` draws (each run from
+    /// its own stream), or a Latin hypercube (`lhs`): each number's range cut into as many
+    /// strata of equal probability as there are runs, one run in each.
+    #[arg(long, value_enum, default_value = "independent", conflicts_with = "bands")]
+    pub design: DesignArg,
+}
+
+/// How `run` draws the uncertain numbers.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DesignArg {
+    /// Independent draws, each run from its own random stream.
+    Independent,
+    /// A Latin hypercube over the uncertain numbers.
+    Lhs,
 }
 
 /// What `--bands` draws.

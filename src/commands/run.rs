@@ -98,8 +98,21 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     }
     let e_args = &args.ensemble;
     let threads = threads(e_args)?;
-    let full = plan_for(&s, e_args)?;
+    let mut full = plan_for(&s, e_args)?;
     let full_runs = full.runs.len();
+    let lhs = args.design == crate::cli::DesignArg::Lhs;
+    if lhs {
+        let design = experiment::DrawDesign::latin_hypercube(&s, full_runs, full.master_seed)
+            .map_err(|e| usage(format!("--design lhs: {e}")))?
+            .ok_or_else(|| {
+                usage(format!(
+                    "--design lhs: {} has no uncertain numbers to place (give numbers a \
+                     distribution, or widen_by_confidence = true)",
+                    s.path.display()
+                ))
+            })?;
+        full.design = Some(std::sync::Arc::new(design));
+    }
     let (plan, shard) = match &args.shard {
         Some(text) => {
             let (k, n) = parse_shard(text)?;
@@ -131,6 +144,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "runs_total": full_runs,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
         "keep_runs": args.keep_runs,
+        "design": lhs.then_some("lhs"),
         "test_nonfinite": fault.as_ref().map(|f| f.replicates.clone()),
     });
     let resumed = if args.resume {
@@ -219,6 +233,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             let chunk = Plan {
                 master_seed: plan.master_seed,
                 runs: plan.runs[done..to].to_vec(),
+                design: plan.design.clone(),
             };
             let mut sink = |o: &RunOutput| -> anyhow::Result<()> {
                 if let Some(w) = runs_writer.as_mut() {
@@ -282,6 +297,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "simulate_seconds": sim_seconds,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
         "resumed_at_run": resumed.as_ref().map(|r| r.done),
+        "design": if lhs { "latin hypercube over the uncertain numbers" } else { "independent draws" },
     });
     let wall = started.elapsed().as_secs_f64();
     let written = write_results(

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 pub use super::{emit, threads, usage};
 
 /// Runs between checks for a stop request and for a checkpoint.
-const CHUNK: usize = 1024;
+const CHUNK: usize = 256;
 /// Name of a study shard's accumulator state.
 const PARTIAL: &str = crate::shard::PARTIAL;
 /// Name of a study shard's description.
