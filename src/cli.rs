@@ -146,6 +146,11 @@ pub struct RunArgs {
     /// strata of equal probability as there are runs, one run in each.
     #[arg(long, value_enum, default_value = "independent", conflicts_with = "bands")]
     pub design: DesignArg,
+    /// A `simulate sensitivity --method sobol` study of this scenario whose total indices ST
+    /// fill a column of the report's assumptions table (default: the newest such study of
+    /// the same resolved scenario found in the results folder or beside it).
+    #[arg(long, value_name = "DIR")]
+    pub sensitivity: Option<PathBuf>,
 }
 
 /// How `run` draws the uncertain numbers.

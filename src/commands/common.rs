@@ -3,6 +3,8 @@
 //! printing a report to stdout. A command file (`run.rs`, `compare.rs`, ...) reads its inputs,
 //! then calls these; nothing here knows which command is running.
 
+/// The Sobol study of a scenario, for the report's assumptions table.
+pub mod sobol_lookup;
 /// Plumbing the experiment commands (sweep, sensitivity, discover) share.
 pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};
@@ -228,6 +230,7 @@ pub fn write_results(
     wall: f64,
     extra: serde_json::Value,
     cmd: &str,
+    sensitivity: Option<&Path>,
 ) -> anyhow::Result<Written> {
     let params = &s.base;
     let order = measures::series(params);
@@ -286,6 +289,7 @@ pub fn write_results(
     }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
+    let st = sobol_lookup::find(sensitivity, out.target(), &sha)?;
     let report = crate::report::html(
         s,
         e,
@@ -294,6 +298,7 @@ pub fn write_results(
             command_line: cmd,
             scenario_sha256: &sha,
             figures: out.path(),
+            sensitivity: st.as_ref(),
         },
     )?;
     out.write("report.html", report.as_bytes())?;
@@ -316,6 +321,7 @@ pub fn write_results(
         "plot_seconds": plot_seconds,
         "seed_rule": "run seed = SplitMix-derived from (master seed, case, replicate); streams per component (ChaCha8)",
         "extra": extra,
+        "sensitivity_indices_from": st.as_ref().map(|t| t.from.clone()),
     });
     out.write(
         "manifest.json",

@@ -87,6 +87,7 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         wall,
         extra,
         &command_line(),
+        None,
     )?;
     out.commit()?;
     if !args.quiet {

@@ -136,6 +136,14 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             args.checkpoint_every
         )));
     }
+    if let Some(dir) = &args.sensitivity {
+        // Checked before anything runs; read again for the report.
+        super::common::sobol_lookup::find(
+            Some(dir),
+            &out_path,
+            &export::sha256_hex(s.resolved_toml.as_bytes()),
+        )?;
+    }
     let fault = test_fault()?;
     let ck_dir = checkpoint::dir_for(&out_path);
     let study = serde_json::json!({
@@ -301,7 +309,16 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     });
     let wall = started.elapsed().as_secs_f64();
     let written = write_results(
-        &out, &s, &ensemble, &plan, threads, &fmts, wall, extra, &cmd,
+        &out,
+        &s,
+        &ensemble,
+        &plan,
+        threads,
+        &fmts,
+        wall,
+        extra,
+        &cmd,
+        args.sensitivity.as_deref(),
     )?;
     let dominant = match args.bands {
         Some(crate::cli::BandsArg::Decomposed) => {
