@@ -144,7 +144,12 @@ pub struct RunArgs {
     /// How the runs draw the scenario's uncertain numbers: `independent` draws (each run from
     /// its own stream), or a Latin hypercube (`lhs`): each number's range cut into as many
     /// strata of equal probability as there are runs, one run in each.
-    #[arg(long, value_enum, default_value = "independent", conflicts_with = "bands")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "independent",
+        conflicts_with = "bands"
+    )]
     pub design: DesignArg,
     /// A `simulate sensitivity --method sobol` study of this scenario whose total indices ST
     /// fill a column of the report's assumptions table (default: the newest such study of

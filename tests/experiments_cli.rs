@@ -417,9 +417,18 @@ fn the_report_shows_total_indices_of_a_sobol_study_of_the_same_scenario() {
     };
     // Found by the scenario's hash in the results folder.
     let report = run(&[], &base);
-    assert!(study.join("sensitivity.csv").exists(), "the run kept the study");
-    assert!(report.contains("<th>ST (closeness.EU in 2026)</th>"), "no ST column");
-    assert!(report.contains(&study.display().to_string()), "no source named");
+    assert!(
+        study.join("sensitivity.csv").exists(),
+        "the run kept the study"
+    );
+    assert!(
+        report.contains("<th>ST (closeness.EU in 2026)</th>"),
+        "no ST column"
+    );
+    assert!(
+        report.contains(&study.display().to_string()),
+        "no source named"
+    );
     assert!(
         report.contains(&format!("<td>{budget_st:.3} [")),
         "ST of powers.US.budget ({budget_st:.3}) not in the table"
@@ -427,7 +436,10 @@ fn the_report_shows_total_indices_of_a_sobol_study_of_the_same_scenario() {
     let manifest = fs::read_to_string(base.join("manifest.json")).unwrap();
     assert!(manifest.contains("sensitivity_indices_from"), "{manifest}");
     // Another scenario (other --set values) has no study: no column.
-    let other = run(&["--set", "powers.US.budget=0.9"], &dir.path().join("other"));
+    let other = run(
+        &["--set", "powers.US.budget=0.9"],
+        &dir.path().join("other"),
+    );
     assert!(!other.contains("<th>ST ("));
     // Named explicitly, from anywhere.
     let named = run(

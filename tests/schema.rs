@@ -58,10 +58,13 @@ fn numbers_outside_their_allowed_range_do_not_validate() {
         ),
         ("[rivalry]\n\"US-CN\" = 1.5\n", "[rivalry]\n\"US-CN\" = 9\n"),
         (
-            "[powers.US.mix]\ntrade = 120\n",
+            "[powers.US.mix]\ngrants = 0.5\n",
             "[powers.US.mix]\ngrants = 1.5\n",
         ),
-        ("[accession]\ncredibility = 0.3\n", "[accession]\ncredibility = -1\n"),
+        (
+            "[accession]\ncredibility = 0.3\n",
+            "[accession]\ncredibility = -1\n",
+        ),
     ] {
         let errors: Vec<String> = validator
             .iter_errors(&as_json(good))

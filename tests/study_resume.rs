@@ -202,9 +202,14 @@ fn killed_studies_resume_to_the_same_bytes_and_ctrl_c_stops_cleanly() {
     let mut child = start_and_wait_for_checkpoint(d, args, "other");
     child.kill().unwrap();
     child.wait().unwrap();
-    let out = study(d, args, "other", &["--resume", "--set", "powers.US.budget=0.9"])
-        .output()
-        .unwrap();
+    let out = study(
+        d,
+        args,
+        "other",
+        &["--resume", "--set", "powers.US.budget=0.9"],
+    )
+    .output()
+    .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("different study"), "{err}");

@@ -60,7 +60,11 @@ impl Fold for Hits<'_> {
     fn restore(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
         let v = r.u64s()?;
         if v.len() != self.hits.len() {
-            return Err(format!("{} points, the study has {}", v.len(), self.hits.len()));
+            return Err(format!(
+                "{} points, the study has {}",
+                v.len(),
+                self.hits.len()
+            ));
         }
         self.hits = v;
         Ok(())
@@ -68,7 +72,11 @@ impl Fold for Hits<'_> {
     fn merge(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
         let v = r.u64s()?;
         if v.len() != self.hits.len() {
-            return Err(format!("{} points, the study has {}", v.len(), self.hits.len()));
+            return Err(format!(
+                "{} points, the study has {}",
+                v.len(),
+                self.hits.len()
+            ));
         }
         for (a, b) in self.hits.iter_mut().zip(v) {
             *a += b;

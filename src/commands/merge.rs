@@ -13,10 +13,13 @@ use std::time::Instant;
 
 /// Whether a folder holds a shard of a study (rather than of `run`).
 fn is_study_shard(dir: &Path) -> bool {
-    crate::limits::read(&dir.join(crate::shard::PARTIAL_META), crate::limits::META_BYTES)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .is_some_and(|v| v.get("kind").and_then(|k| k.as_str()) == Some("study"))
+    crate::limits::read(
+        &dir.join(crate::shard::PARTIAL_META),
+        crate::limits::META_BYTES,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    .is_some_and(|v| v.get("kind").and_then(|k| k.as_str()) == Some("study"))
 }
 
 /// Merges the shards of a `sweep`, `sensitivity` or `discover` study.

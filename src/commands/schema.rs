@@ -123,10 +123,8 @@ fn is_open_value(v: &Value) -> bool {
 
 /// The schema with each parameter's allowed range on its keys.
 pub fn with_ranges(mut schema: Value) -> Value {
-    let mut tables: Vec<(&str, String)> = TABLES
-        .iter()
-        .map(|(d, p)| (*d, (*p).to_string()))
-        .collect();
+    let mut tables: Vec<(&str, String)> =
+        TABLES.iter().map(|(d, p)| (*d, (*p).to_string())).collect();
     tables.push(("ThreatToml", String::new()));
     for (def, prefix) in tables {
         let Some(props) = schema

@@ -115,7 +115,11 @@ impl Fold for Means {
     fn restore(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
         let v = r.f64s()?;
         if v.len() != self.sums.len() {
-            return Err(format!("{} means, the study has {}", v.len(), self.sums.len()));
+            return Err(format!(
+                "{} means, the study has {}",
+                v.len(),
+                self.sums.len()
+            ));
         }
         self.sums = v;
         Ok(())
@@ -123,7 +127,11 @@ impl Fold for Means {
     fn merge(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
         let v = r.f64s()?;
         if v.len() != self.sums.len() {
-            return Err(format!("{} means, the study has {}", v.len(), self.sums.len()));
+            return Err(format!(
+                "{} means, the study has {}",
+                v.len(),
+                self.sums.len()
+            ));
         }
         for (a, b) in self.sums.iter_mut().zip(v) {
             *a += b;

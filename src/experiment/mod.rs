@@ -206,7 +206,10 @@ pub fn member(scenario: &Scenario, spec: &RunSpec) -> Params {
 /// places taken at their positions.
 pub fn member_of(scenario: &Scenario, plan: &Plan, spec: &RunSpec) -> Params {
     match &plan.design {
-        Some(d) => scenario.sample_at(spec.seed, &d.units(spec.replicate, scenario.uncertain.len())),
+        Some(d) => scenario.sample_at(
+            spec.seed,
+            &d.units(spec.replicate, scenario.uncertain.len()),
+        ),
         None => member(scenario, spec),
     }
 }
@@ -638,7 +641,11 @@ mod design_tests {
         let n = 40;
         let mut plan = Plan::ensemble(11, n, 0).unwrap();
         let independent = strata(&s, &plan);
-        assert!(independent.len() >= 10, "{} numbers checked", independent.len());
+        assert!(
+            independent.len() >= 10,
+            "{} numbers checked",
+            independent.len()
+        );
         // Independent draws leave strata empty and doubled (the check can fail).
         assert!(independent.iter().any(|(_, c)| c.iter().any(|k| *k != 1)));
         plan.design = Some(std::sync::Arc::new(

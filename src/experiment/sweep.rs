@@ -168,7 +168,11 @@ impl Tally {
         let counts = |r: &mut Reader<'_>, into: &mut Vec<usize>| -> Result<(), String> {
             let got = r.u64s()?;
             if got.len() != into.len() {
-                return Err(format!("{} counts, the tally has {}", got.len(), into.len()));
+                return Err(format!(
+                    "{} counts, the tally has {}",
+                    got.len(),
+                    into.len()
+                ));
             }
             for (a, b) in into.iter_mut().zip(got) {
                 *a = if append { *a + b as usize } else { b as usize };
@@ -257,7 +261,14 @@ mod tests {
     #[test]
     fn a_tally_saved_in_slices_and_appended_is_the_whole_tally() {
         let runs: Vec<(usize, f64, bool, Option<usize>)> = (0..12)
-            .map(|k| (k % 3, k as f64 * 0.37 - 1.0, k % 4 == 0, (k % 5 == 0).then_some(k % 2)))
+            .map(|k| {
+                (
+                    k % 3,
+                    k as f64 * 0.37 - 1.0,
+                    k % 4 == 0,
+                    (k % 5 == 0).then_some(k % 2),
+                )
+            })
             .collect();
         let mut whole = Tally::new(3, 1, 2);
         for (c, v, b, camp) in &runs {

@@ -155,7 +155,14 @@ impl Scenario {
         }
         let mut spec = self.base.spec().clone();
         let mut reference = spec.reference.take().map(|r| (*r).clone());
-        draw_into(&mut spec, &self.uncertain, seed, &self.particles, &rows, units);
+        draw_into(
+            &mut spec,
+            &self.uncertain,
+            seed,
+            &self.particles,
+            &rows,
+            units,
+        );
         if let (Some(r), Some(from)) = (reference.as_mut(), self.reference.as_ref()) {
             let theirs = particle_rows(&from.particles, seed);
             let shared: Vec<Option<f64>> = from

@@ -34,7 +34,9 @@ fn read_study(dir: &Path, sha: &str) -> Result<TotalIndices, String> {
         .and_then(|c| c.as_str())
         .unwrap_or_default()
         .to_string();
-    let points = m.pointer("/study/points").and_then(serde_json::Value::as_u64);
+    let points = m
+        .pointer("/study/points")
+        .and_then(serde_json::Value::as_u64);
     let runs = m
         .pointer("/study/runs_per_point")
         .and_then(serde_json::Value::as_u64);

@@ -231,7 +231,9 @@ fn execute(
             ))
         };
         let mut r = Reader::new(&saved.state);
-        fold.restore(&mut r).and_then(|()| r.end()).map_err(cannot)?;
+        fold.restore(&mut r)
+            .and_then(|()| r.end())
+            .map_err(cannot)?;
         if !(range.start..=range.end).contains(&saved.done) {
             return Err(cannot(format!("it has {} runs done", saved.done)));
         }
@@ -262,7 +264,8 @@ fn execute(
     let every = Duration::from_secs_f64(ctl.checkpoint_every);
     let started = Instant::now();
     let mut last_checkpoint = Instant::now();
-    let progress = super::Progress::new(range.len(), e.quiet, &format!("{}", out.target().display()));
+    let progress =
+        super::Progress::new(range.len(), e.quiet, &format!("{}", out.target().display()));
     progress.set_done(done - range.start);
     let tick = |_: usize| progress.tick(0);
     let exec = Exec {
@@ -541,18 +544,24 @@ pub fn read_shards(dirs: &[PathBuf]) -> anyhow::Result<(Vec<String>, Merging)> {
         .2
         .get("argv")
         .and_then(|a| serde_json::from_value(a.clone()).ok())
-        .ok_or_else(|| bad(format!("{}: missing 'argv'", first.3.join(PARTIAL_META).display())))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "{}: missing 'argv'",
+                first.3.join(PARTIAL_META).display()
+            ))
+        })?;
     let seconds = parts
         .iter()
-        .filter_map(|p| p.2.get("simulate_seconds").and_then(serde_json::Value::as_f64))
+        .filter_map(|p| {
+            p.2.get("simulate_seconds")
+                .and_then(serde_json::Value::as_f64)
+        })
         .sum();
     Ok((
         argv,
         Merging {
             dirs: parts.iter().map(|p| p.3.clone()).collect(),
-            scenario_path: PathBuf::from(
-                first.2["scenario_path"].as_str().unwrap_or_default(),
-            ),
+            scenario_path: PathBuf::from(first.2["scenario_path"].as_str().unwrap_or_default()),
             study: first.2["study"].clone(),
             seconds,
         },
