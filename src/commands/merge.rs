@@ -47,15 +47,15 @@ fn merge_study(args: &MergeArgs) -> anyhow::Result<()> {
     match cli.command {
         Command::Sweep(mut a) => {
             fix(&mut a.scenario, &mut a.ensemble, &mut a.control);
-            super::sweep::sweep_from(&a, &source)
+            super::sweep_from(&a, &source)
         }
         Command::Sensitivity(mut a) => {
             fix(&mut a.scenario, &mut a.ensemble, &mut a.control);
-            super::sensitivity::sensitivity_from(&a, &source)
+            super::sensitivity_from(&a, &source)
         }
         Command::Discover(mut a) => {
             fix(&mut a.scenario, &mut a.ensemble, &mut a.control);
-            super::discover::discover_from(&a, &source)
+            super::discover_from(&a, &source)
         }
         _ => Err(usage(format!(
             "{}: not a shard of sweep, sensitivity or discover",
