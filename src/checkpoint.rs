@@ -108,6 +108,79 @@ pub fn remove(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Little-endian encoding of an accumulator's state (exact bits of every number).
+#[derive(Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// One whole number.
+    pub fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    /// A list of numbers, with its length.
+    pub fn f64s(&mut self, v: &[f64]) {
+        self.u64(v.len() as u64);
+        for x in v {
+            self.0.extend_from_slice(&x.to_bits().to_le_bytes());
+        }
+    }
+    /// A list of whole numbers, with its length.
+    pub fn u64s(&mut self, v: &[u64]) {
+        self.u64(v.len() as u64);
+        for x in v {
+            self.u64(*x);
+        }
+    }
+}
+
+/// Reads what [`Bytes`] wrote; every read is checked against the bytes left.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes }
+    }
+    /// One whole number.
+    pub fn u64(&mut self) -> Result<u64, String> {
+        let (head, rest) = self
+            .bytes
+            .split_at_checked(8)
+            .ok_or_else(|| "the state is truncated".to_string())?;
+        self.bytes = rest;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(head);
+        Ok(u64::from_le_bytes(b))
+    }
+    fn len(&mut self) -> Result<usize, String> {
+        let n = self.u64()?;
+        if n > (self.bytes.len() / 8) as u64 {
+            return Err("the state is truncated".into());
+        }
+        Ok(n as usize)
+    }
+    /// A list of numbers.
+    pub fn f64s(&mut self) -> Result<Vec<f64>, String> {
+        let n = self.len()?;
+        (0..n).map(|_| self.u64().map(f64::from_bits)).collect()
+    }
+    /// A list of whole numbers.
+    pub fn u64s(&mut self) -> Result<Vec<u64>, String> {
+        let n = self.len()?;
+        (0..n).map(|_| self.u64()).collect()
+    }
+    /// Checks that nothing is left over.
+    pub fn end(&self) -> Result<(), String> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} bytes left over", self.bytes.len()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +208,27 @@ mod tests {
         assert!(err.downcast_ref::<UsageError>().is_some(), "{err}");
         remove(&ck).unwrap();
         assert!(!ck.exists());
+    }
+
+    #[test]
+    fn states_read_back_exactly_and_truncation_is_refused() {
+        let mut b = Bytes::default();
+        b.u64(7);
+        b.f64s(&[0.1, -0.0, f64::NAN, 1e300]);
+        b.u64s(&[3, 4]);
+        let mut r = Reader::new(&b.0);
+        assert_eq!(r.u64().unwrap(), 7);
+        let f = r.f64s().unwrap();
+        assert_eq!(f[0].to_bits(), 0.1f64.to_bits());
+        assert_eq!(f[1].to_bits(), (-0.0f64).to_bits());
+        assert!(f[2].is_nan());
+        assert_eq!(r.u64s().unwrap(), vec![3, 4]);
+        r.end().unwrap();
+        let mut r = Reader::new(&b.0[..30]);
+        r.u64().unwrap();
+        assert!(r.f64s().is_err());
+        let mut huge = Bytes::default();
+        huge.u64(u64::MAX);
+        assert!(Reader::new(&huge.0).f64s().is_err());
     }
 }

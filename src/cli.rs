@@ -144,6 +144,30 @@ pub struct RunArgs {
     /// discrepancy as nested bands, and write bands.csv with which one dominates.
     #[arg(long, value_enum, conflicts_with = "shard")]
     pub bands: Option<BandsArg>,
+    /// How the runs draw the scenario's uncertain numbers: `independent` draws (each run from
+    /// its own stream), or a Latin hypercube (`lhs`): each number's range cut into as many
+    /// strata of equal probability as there are runs, one run in each.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "independent",
+        conflicts_with = "bands"
+    )]
+    pub design: DesignArg,
+    /// A `simulate sensitivity --method sobol` study of this scenario whose total indices ST
+    /// fill a column of the report's assumptions table (default: the newest such study of
+    /// the same resolved scenario found in the results folder or beside it).
+    #[arg(long, value_name = "DIR")]
+    pub sensitivity: Option<PathBuf>,
+}
+
+/// How `run` draws the uncertain numbers.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DesignArg {
+    /// Independent draws, each run from its own random stream.
+    Independent,
+    /// A Latin hypercube over the uncertain numbers.
+    Lhs,
 }
 
 /// What `--bands` draws.
@@ -184,7 +208,7 @@ pub struct ExplainArgs {
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
-    /// Folders written by `simulate run --shard K/N`.
+    /// Folders written by `simulate run|sweep|sensitivity|discover --shard K/N`.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Results folder (default: output/<scenario name>/).
@@ -249,12 +273,30 @@ pub fn is_subcommand(name: &str) -> bool {
             .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
 }
 
+/// Checkpoints, resume and shards of a study (`sweep`, `sensitivity`, `discover`).
+#[derive(Args, Debug, Clone)]
+pub struct StudyControlArgs {
+    /// Run only the K-th of N slices of the study and write a partial result; `simulate
+    /// merge` combines the N folders into the files of the whole study.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Continue an interrupted study from its checkpoint (same scenario, options and seed);
+    /// the results are byte-identical to an uninterrupted study.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints of a study under way (0: after every chunk of runs).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub checkpoint_every: f64,
+}
+
 #[derive(Args, Debug)]
 pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// A swept parameter: N evenly spaced values from A to B, e.g.
     /// `rivalry.US-CN.technology=0:2:21` (once or twice; default: `[sweep] params`).
     #[arg(long = "param", value_name = "PATH=A:B:N")]
@@ -279,6 +321,8 @@ pub struct SensitivityArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// Method.
     #[arg(long, value_enum, default_value = "sobol")]
     pub method: MethodArg,
@@ -303,6 +347,8 @@ pub struct DiscoverArgs {
     pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
+    #[command(flatten)]
+    pub control: StudyControlArgs,
     /// The outcome of interest: a condition on the measures of the year studied (columns of
     /// runs.csv), e.g. `"closeness.CN.technology > 0.6 && leeway < 0"`.
     #[arg(long)]

@@ -373,3 +373,93 @@ fn discover_writes_box_trajectory_and_sentence() {
     let noise = b.lines().find(|l| l.starts_with("polls.noise,")).unwrap();
     assert!(noise.starts_with("polls.noise,0,"), "{b}");
 }
+
+#[test]
+fn the_report_shows_total_indices_of_a_sobol_study_of_the_same_scenario() {
+    let dir = TempDir::new().unwrap();
+    let base = dir.path().join("baseline");
+    let study = base.join("sensitivity-sobol");
+    let b = baseline();
+    let o = simulate(&[
+        "sensitivity",
+        &b,
+        "--samples",
+        "4",
+        "--runs",
+        "1",
+        "--year",
+        "2026",
+        "--format",
+        "svg",
+        "-q",
+        "--out",
+        &out_arg(&study),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = fs::read_to_string(study.join("sensitivity.csv")).unwrap();
+    let budget_st = csv
+        .lines()
+        .find(|l| l.starts_with("2026,powers.US.budget,ST,"))
+        .expect("ST of powers.US.budget")
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["run", &b, "--runs", "8", "--format", "svg", "-q"];
+        args.extend_from_slice(extra);
+        let o_arg = out_arg(out);
+        args.extend(["--out", &o_arg]);
+        let o = simulate(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        fs::read_to_string(out.join("report.html")).unwrap()
+    };
+    // Found by the scenario's hash in the results folder.
+    let report = run(&[], &base);
+    assert!(
+        study.join("sensitivity.csv").exists(),
+        "the run kept the study"
+    );
+    assert!(
+        report.contains("<th>ST (closeness.EU in 2026)</th>"),
+        "no ST column"
+    );
+    assert!(
+        report.contains(&study.display().to_string()),
+        "no source named"
+    );
+    assert!(
+        report.contains(&format!("<td>{budget_st:.3} [")),
+        "ST of powers.US.budget ({budget_st:.3}) not in the table"
+    );
+    let manifest = fs::read_to_string(base.join("manifest.json")).unwrap();
+    assert!(manifest.contains("sensitivity_indices_from"), "{manifest}");
+    // Another scenario (other --set values) has no study: no column.
+    let other = run(
+        &["--set", "powers.US.budget=0.9"],
+        &dir.path().join("other"),
+    );
+    assert!(!other.contains("<th>ST ("));
+    // Named explicitly, from anywhere.
+    let named = run(
+        &["--sensitivity", &out_arg(&study)],
+        &dir.path().join("elsewhere"),
+    );
+    assert!(named.contains("<th>ST (closeness.EU in 2026)</th>"));
+    // A folder that is not such a study is refused.
+    let o = simulate(&[
+        "run",
+        &b,
+        "--runs",
+        "4",
+        "-q",
+        "--sensitivity",
+        &out_arg(&base),
+        "--out",
+        &out_arg(&dir.path().join("refused")),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--sensitivity"), "{err}");
+}

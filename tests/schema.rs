@@ -42,3 +42,46 @@ fn every_shipped_scenario_validates_and_a_misspelt_key_does_not() {
         assert!(!validator.is_valid(&as_json(bad)), "{bad}");
     }
 }
+
+#[test]
+fn numbers_outside_their_allowed_range_do_not_validate() {
+    let validator = jsonschema::validator_for(&schema()).expect("a valid JSON Schema");
+    for (good, bad) in [
+        ("[powers.US]\nbudget = 50\n", "[powers.US]\nbudget = 500\n"),
+        (
+            "[state]\nopinion_weight = { value = 0.4, source = \"x\", confidence = \"C\" }\n",
+            "[state]\nopinion_weight = { value = 30, source = \"x\", confidence = \"C\" }\n",
+        ),
+        (
+            "[state.initial_closeness]\nEU = { economy = 0.7 }\n",
+            "[state.initial_closeness]\nEU = { economy = 1.7 }\n",
+        ),
+        ("[rivalry]\n\"US-CN\" = 1.5\n", "[rivalry]\n\"US-CN\" = 9\n"),
+        (
+            "[powers.US.mix]\ngrants = 0.5\n",
+            "[powers.US.mix]\ngrants = 1.5\n",
+        ),
+        (
+            "[accession]\ncredibility = 0.3\n",
+            "[accession]\ncredibility = -1\n",
+        ),
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&as_json(good))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{good}: {errors:?}");
+        assert!(!validator.is_valid(&as_json(bad)), "{bad}");
+    }
+    // What the loader says about the same out-of-range number.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.toml");
+    std::fs::write(&f, "[powers.US]\nbudget = 500\n").unwrap();
+    let out = assert_cmd::Command::cargo_bin("simulate")
+        .unwrap()
+        .arg("check")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

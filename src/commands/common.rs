@@ -3,6 +3,8 @@
 //! printing a report to stdout. A command file (`run.rs`, `compare.rs`, ...) reads its inputs,
 //! then calls these; nothing here knows which command is running.
 
+/// The Sobol study of a scenario, for the report's assumptions table.
+pub mod sobol_lookup;
 /// Plumbing the experiment commands (sweep, sensitivity, discover) share.
 pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};
@@ -17,7 +19,41 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Set by the first Ctrl-C (SIGINT, SIGTERM, SIGHUP): a study stops at its next chunk of
+/// runs, saves a checkpoint and says how to resume.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the stop handler once: the first signal asks the study to stop cleanly, a second
+/// one ends the process at once.
+pub fn install_stop_handler() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Parses `K/N`.
+pub fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
+    let bad = || {
+        usage(format!(
+            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
 
 /// Writes a command's report to stdout; a reader that closed the pipe early (`| head`) is not
 /// an error.
@@ -195,6 +231,7 @@ pub fn write_results(
     wall: f64,
     extra: serde_json::Value,
     cmd: &str,
+    sensitivity: Option<&Path>,
 ) -> anyhow::Result<Written> {
     let params = &s.base;
     let order = measures::series(params);
@@ -273,6 +310,7 @@ pub fn write_results(
     }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
+    let st = sobol_lookup::find(sensitivity, out.target(), &sha)?;
     let report = crate::report::html(
         s,
         e,
@@ -281,6 +319,7 @@ pub fn write_results(
             command_line: cmd,
             scenario_sha256: &sha,
             figures: out.path(),
+            sensitivity: st.as_ref(),
         },
     )?;
     out.write("report.html", report.as_bytes())?;
@@ -303,6 +342,7 @@ pub fn write_results(
         "plot_seconds": plot_seconds,
         "seed_rule": "run seed = SplitMix-derived from (master seed, case, replicate); streams per component (ChaCha8)",
         "extra": extra,
+        "sensitivity_indices_from": st.as_ref().map(|t| t.from.clone()),
     });
     out.write(
         "manifest.json",

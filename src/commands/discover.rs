@@ -3,11 +3,12 @@
 //! each run's measures in the chosen year, and PRIM to find the box of parameters where the
 //! outcome is most concentrated, with a resampling check of each restricted parameter.
 
-use super::common::study::{self as io, num, usage};
+use super::common::study::{self as io, Fold, Source, num, usage};
+use crate::checkpoint::{Bytes, Reader};
 use crate::cli::DiscoverArgs;
 use crate::experiment::design;
 use crate::experiment::prim::{self, Options};
-use crate::experiment::study::{Apply, Factor, Order, Probe, Study, measure_names};
+use crate::experiment::study::{Apply, Factor, Order, Probe, Study, StudyRun, measure_names};
 use crate::model::expr::Expr;
 use crate::plot::{self, BoxLimit, Discovery, PeelPoint};
 use std::fmt::Write as _;
@@ -43,9 +44,55 @@ fn compile(text: &str, names: &[String]) -> anyhow::Result<(Expr, Vec<usize>)> {
     Ok((expr, slots))
 }
 
+/// Runs per point where the outcome holds.
+struct Hits<'e> {
+    expr: &'e Expr,
+    hits: Vec<u64>,
+}
+
+impl Fold for Hits<'_> {
+    fn add(&mut self, r: &StudyRun, _row: &mut Vec<String>) {
+        self.hits[r.point] += u64::from(self.expr.holds(&r.values));
+    }
+    fn save(&self, w: &mut Bytes) {
+        w.u64s(&self.hits);
+    }
+    fn restore(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        let v = r.u64s()?;
+        if v.len() != self.hits.len() {
+            return Err(format!(
+                "{} points, the study has {}",
+                v.len(),
+                self.hits.len()
+            ));
+        }
+        self.hits = v;
+        Ok(())
+    }
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        let v = r.u64s()?;
+        if v.len() != self.hits.len() {
+            return Err(format!(
+                "{} points, the study has {}",
+                v.len(),
+                self.hits.len()
+            ));
+        }
+        for (a, b) in self.hits.iter_mut().zip(v) {
+            *a += b;
+        }
+        Ok(())
+    }
+}
+
 /// `simulate discover`.
 pub fn discover(args: &DiscoverArgs) -> anyhow::Result<()> {
-    let s = crate::commands::common::load(&args.scenario.scenario, &args.scenario.set)?;
+    discover_from(args, &Source::Run(&args.control))
+}
+
+/// `simulate discover`, its runs from `source` (run now, or merged from shards).
+pub fn discover_from(args: &DiscoverArgs, source: &Source<'_>) -> anyhow::Result<()> {
+    let s = io::load_scenario(&args.scenario, source)?;
     let factors = io::factors(&s, &args.params)?;
     let apply = if args.params.is_empty() {
         Apply::Draw
@@ -86,12 +133,25 @@ pub fn discover(args: &DiscoverArgs) -> anyhow::Result<()> {
         slots,
         years: vec![(year - s.base.start) as usize],
     };
-    let out = io::open_out(&s, e, "discover")?;
-    let mut hits = vec![0usize; samples];
-    let seconds = io::execute(&study, &probe, threads, e.quiet, &s.name, &mut |r| {
-        hits[r.point] += usize::from(expr.holds(&r.values));
-        Ok(())
-    })?;
+    let shard = io::shard_of(source)?;
+    let out = io::open_out(&s, e, "discover", shard)?;
+    let key = io::study_key(
+        "discover",
+        &s,
+        &study,
+        &probe,
+        serde_json::json!({ "outcome": args.outcome }),
+    );
+    let mut fold = Hits {
+        expr: &expr,
+        hits: vec![0; samples],
+    };
+    let ran = io::run_study(source, key, &out, &study, &probe, e, &mut fold, None)?;
+    if ran.shard.is_some() {
+        return io::finish_shard(out, &s, "discover", seed, &ran, &fold, e.quiet);
+    }
+    let seconds = ran.seconds;
+    let hits = fold.hits;
     let y: Vec<f64> = hits.iter().map(|h| *h as f64 / runs as f64).collect();
     let x = study.points().to_vec();
     let opts = Options {
@@ -145,6 +205,7 @@ pub fn discover(args: &DiscoverArgs) -> anyhow::Result<()> {
             runs: study.len(),
             threads,
             seconds,
+            executed: Some(&ran),
         },
         serde_json::json!({
             "outcome": args.outcome,
@@ -161,6 +222,7 @@ pub fn discover(args: &DiscoverArgs) -> anyhow::Result<()> {
     )?;
     let target = out.target().display().to_string();
     out.commit()?;
+    ran.clear_checkpoint()?;
     if !e.quiet {
         eprintln!(
             "{}: {} runs in {seconds:.2} s ({:.0} runs/s) -> {target}",

@@ -25,7 +25,11 @@ pub use common::{UsageError, command_line, formats, load, styles};
 pub use compare::compare;
 pub use completions::{completions, man};
 pub use describe::describe;
+// `merge` finishes a sharded study through these (command files do not use each other).
+pub use discover::discover_from;
 pub use explain::explain;
 pub use merge::merge;
 pub use run::run;
 pub use schema::schema;
+pub use sensitivity::sensitivity_from;
+pub use sweep::sweep_from;

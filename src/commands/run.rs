@@ -6,8 +6,8 @@
 //! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
 
 use super::common::{
-    Progress, command_line, default_out, formats, load, open_out, plan_for, threads, usage,
-    warn_failures, write_results,
+    Progress, STOP, command_line, default_out, formats, install_stop_handler, load, open_out,
+    parse_shard, plan_for, threads, usage, warn_failures, write_results,
 };
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
@@ -19,43 +19,11 @@ use crate::usage::Interrupted;
 use anyhow::Context;
 use std::io::Seek;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Runs between checks for a stop request and for a checkpoint.
 const CHUNK: usize = 256;
-
-/// Set by the first Ctrl-C (SIGINT, SIGTERM, SIGHUP): the study stops at the next chunk.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Installs the stop handler once: the first signal asks the study to stop cleanly, a second
-/// one ends the process at once.
-fn install_stop_handler() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    });
-}
-
-/// Parses `K/N`.
-fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
-    let bad = || {
-        usage(format!(
-            "--shard '{s}': expected K/N with 1 <= K <= N, e.g. 2/8"
-        ))
-    };
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let k: usize = k.trim().parse().map_err(|_| bad())?;
-    let n: usize = n.trim().parse().map_err(|_| bad())?;
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
-}
 
 /// Modification times of the TOML files in a folder (the scenario and the files it extends
 /// usually live together).
@@ -130,8 +98,21 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     }
     let e_args = &args.ensemble;
     let threads = threads(e_args)?;
-    let full = plan_for(&s, e_args)?;
+    let mut full = plan_for(&s, e_args)?;
     let full_runs = full.runs.len();
+    let lhs = args.design == crate::cli::DesignArg::Lhs;
+    if lhs {
+        let design = experiment::DrawDesign::latin_hypercube(&s, full_runs, full.master_seed)
+            .map_err(|e| usage(format!("--design lhs: {e}")))?
+            .ok_or_else(|| {
+                usage(format!(
+                    "--design lhs: {} has no uncertain numbers to place (give numbers a \
+                     distribution, or widen_by_confidence = true)",
+                    s.path.display()
+                ))
+            })?;
+        full.design = Some(std::sync::Arc::new(design));
+    }
     let (plan, shard) = match &args.shard {
         Some(text) => {
             let (k, n) = parse_shard(text)?;
@@ -155,6 +136,14 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             args.checkpoint_every
         )));
     }
+    if let Some(dir) = &args.sensitivity {
+        // Checked before anything runs; read again for the report.
+        super::common::sobol_lookup::find(
+            Some(dir),
+            &out_path,
+            &export::sha256_hex(s.resolved_toml.as_bytes()),
+        )?;
+    }
     let fault = test_fault()?;
     let ck_dir = checkpoint::dir_for(&out_path);
     let study = serde_json::json!({
@@ -163,6 +152,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "runs_total": full_runs,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
         "keep_runs": args.keep_runs,
+        "design": lhs.then_some("lhs"),
         "test_nonfinite": fault.as_ref().map(|f| f.replicates.clone()),
     });
     let resumed = if args.resume {
@@ -251,6 +241,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             let chunk = Plan {
                 master_seed: plan.master_seed,
                 runs: plan.runs[done..to].to_vec(),
+                design: plan.design.clone(),
             };
             let mut sink = |o: &RunOutput| -> anyhow::Result<()> {
                 if let Some(w) = runs_writer.as_mut() {
@@ -314,10 +305,20 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "simulate_seconds": sim_seconds,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
         "resumed_at_run": resumed.as_ref().map(|r| r.done),
+        "design": if lhs { "latin hypercube over the uncertain numbers" } else { "independent draws" },
     });
     let wall = started.elapsed().as_secs_f64();
     let written = write_results(
-        &out, &s, &ensemble, &plan, threads, &fmts, wall, extra, &cmd,
+        &out,
+        &s,
+        &ensemble,
+        &plan,
+        threads,
+        &fmts,
+        wall,
+        extra,
+        &cmd,
+        args.sensitivity.as_deref(),
     )?;
     let dominant = match args.bands {
         Some(crate::cli::BandsArg::Decomposed) => {

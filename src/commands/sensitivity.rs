@@ -2,10 +2,11 @@
 //! the scenario's uncertain numbers (or `--param` ranges), for every year up to the chosen
 //! one. Each design point is the mean of `--runs` runs on common random numbers.
 
-use super::common::study::{self as io, num, usage};
+use super::common::study::{self as io, Fold, Source, num, usage};
+use crate::checkpoint::{Bytes, Reader};
 use crate::cli::{MethodArg, SensitivityArgs};
 use crate::experiment::design::{self, MORRIS_LEVELS, MorrisDesign};
-use crate::experiment::study::{Apply, Factor, Order, Probe, Study, measure_slot};
+use crate::experiment::study::{Apply, Factor, Order, Probe, Study, StudyRun, measure_slot};
 use crate::experiment::{morris, sobol};
 use crate::plot::{self, BarSeries, IndexBars, IndexLines};
 use std::fmt::Write as _;
@@ -93,9 +94,60 @@ fn build_design(
     })
 }
 
+/// The mean of the measure per point and year, summed in plan order (so independent of the
+/// thread count). Shards are cut between points, so each point's sum is one shard's and
+/// merging adds exact zeros.
+struct Means {
+    sums: Vec<f64>,
+    n_years: usize,
+    runs: usize,
+}
+
+impl Fold for Means {
+    fn add(&mut self, r: &StudyRun, _row: &mut Vec<String>) {
+        for (t, v) in r.values.iter().enumerate() {
+            self.sums[r.point * self.n_years + t] += v / self.runs as f64;
+        }
+    }
+    fn save(&self, w: &mut Bytes) {
+        w.f64s(&self.sums);
+    }
+    fn restore(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        let v = r.f64s()?;
+        if v.len() != self.sums.len() {
+            return Err(format!(
+                "{} means, the study has {}",
+                v.len(),
+                self.sums.len()
+            ));
+        }
+        self.sums = v;
+        Ok(())
+    }
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        let v = r.f64s()?;
+        if v.len() != self.sums.len() {
+            return Err(format!(
+                "{} means, the study has {}",
+                v.len(),
+                self.sums.len()
+            ));
+        }
+        for (a, b) in self.sums.iter_mut().zip(v) {
+            *a += b;
+        }
+        Ok(())
+    }
+}
+
 /// `simulate sensitivity`.
 pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
-    let s = crate::commands::common::load(&args.scenario.scenario, &args.scenario.set)?;
+    sensitivity_from(args, &Source::Run(&args.control))
+}
+
+/// `simulate sensitivity`, its runs from `source` (run now, or merged from shards).
+pub fn sensitivity_from(args: &SensitivityArgs, source: &Source<'_>) -> anyhow::Result<()> {
+    let s = io::load_scenario(&args.scenario, source)?;
     let factors = io::factors(&s, &args.params)?;
     let apply = if args.params.is_empty() {
         Apply::Draw
@@ -140,16 +192,26 @@ pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
         MethodArg::Sobol => "sobol",
         MethodArg::Morris => "morris",
     };
-    let out = io::open_out(&s, e, &format!("sensitivity-{method_name}"))?;
-
-    // Mean of the measure per point and year, summed in plan order (thread-independent).
-    let mut means = vec![0.0; n_points * n_years];
-    let seconds = io::execute(&study, &probe, threads, e.quiet, &s.name, &mut |r| {
-        for (t, v) in r.values.iter().enumerate() {
-            means[r.point * n_years + t] += v / runs as f64;
-        }
-        Ok(())
-    })?;
+    let shard = io::shard_of(source)?;
+    let out = io::open_out(&s, e, &format!("sensitivity-{method_name}"), shard)?;
+    let key = io::study_key(
+        "sensitivity",
+        &s,
+        &study,
+        &probe,
+        serde_json::json!({ "method": method_name }),
+    );
+    let mut fold = Means {
+        sums: vec![0.0; n_points * n_years],
+        n_years,
+        runs,
+    };
+    let ran = io::run_study(source, key, &out, &study, &probe, e, &mut fold, None)?;
+    if ran.shard.is_some() {
+        return io::finish_shard(out, &s, "sensitivity", seed, &ran, &fold, e.quiet);
+    }
+    let seconds = ran.seconds;
+    let means = fold.sums;
     let years: Vec<i32> = (s.base.start..=year).collect();
     let per_year: Vec<Indices> = (0..n_years)
         .map(|t| {
@@ -190,6 +252,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
             runs: study.len(),
             threads,
             seconds,
+            executed: Some(&ran),
         },
         serde_json::json!({
             "method": method_name,
@@ -209,6 +272,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
     )?;
     let target = out.target().display().to_string();
     out.commit()?;
+    ran.clear_checkpoint()?;
     if !e.quiet {
         eprintln!(
             "{}: {} runs in {seconds:.2} s ({:.0} runs/s) -> {target}",

@@ -2,9 +2,10 @@
 //! scenario's `[sweep]` table), run each case, and write the tipping diagram (1-D) or
 //! heatmaps (2-D) with tidy tables. The plan is expanded and checked before the first run.
 
-use super::common::study::{self as io, num, usage};
+use super::common::study::{self as io, Fold, RowsFile, Source, num, usage};
+use crate::checkpoint::{Bytes, Reader};
 use crate::cli::SweepArgs;
-use crate::experiment::study::{Apply, Order, Probe, Study, measure_slot};
+use crate::experiment::study::{Apply, Order, Probe, Study, StudyRun, measure_slot};
 use crate::experiment::sweep::{self, Axis, CaseSummary, Tally};
 use crate::plot::{self, HeatPanel, Sweep1, Sweep2};
 use crate::scenario::Scenario;
@@ -58,9 +59,47 @@ fn tracked(s: &Scenario) -> anyhow::Result<(Vec<String>, Vec<usize>)> {
     Ok((names, slots))
 }
 
+/// The tally of the cases and the rows of `sweep_runs.csv`.
+struct Cases<'a> {
+    tally: Tally,
+    year: i32,
+    points: &'a [Vec<f64>],
+    ids: &'a [String],
+}
+
+impl Fold for Cases<'_> {
+    fn add(&mut self, r: &StudyRun, row: &mut Vec<String>) {
+        self.tally.add(r.point, &r.values, r.broke, r.camp);
+        row.extend([
+            r.point.to_string(),
+            r.replicate.to_string(),
+            r.seed.to_string(),
+            self.year.to_string(),
+        ]);
+        row.extend(self.points[r.point].iter().map(|v| num(*v)));
+        row.extend(r.values.iter().map(|v| num(*v)));
+        row.push(u8::from(r.broke).to_string());
+        row.push(r.camp.map(|c| self.ids[c].clone()).unwrap_or_default());
+    }
+    fn save(&self, w: &mut Bytes) {
+        self.tally.save(w);
+    }
+    fn restore(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        self.tally.load(r, false)
+    }
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        self.tally.load(r, true)
+    }
+}
+
 /// `simulate sweep`.
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
-    let s = crate::commands::common::load(&args.scenario.scenario, &args.scenario.set)?;
+    sweep_from(args, &Source::Run(&args.control))
+}
+
+/// `simulate sweep`, its runs from `source` (run now, or merged from shards).
+pub fn sweep_from(args: &SweepArgs, source: &Source<'_>) -> anyhow::Result<()> {
+    let s = io::load_scenario(&args.scenario, source)?;
     let from_file = table(&s)?;
     let texts: Vec<String> = if args.params.is_empty() {
         from_file
@@ -118,38 +157,35 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         slots,
         years: vec![(year - s.base.start) as usize],
     };
-    let out = io::open_out(&s, e, "sweep")?;
+    let shard = io::shard_of(source)?;
+    let out = io::open_out(&s, e, "sweep", shard)?;
 
     let n_powers = s.base.n_powers();
-    let mut tally = Tally::new(study.points().len(), names.len(), n_powers);
-    let mut w = io::csv_file(&out, "sweep_runs.csv")?;
     let mut header: Vec<String> = ["case", "replicate", "seed", "year"]
         .map(String::from)
         .to_vec();
     header.extend(axes.iter().map(|a| a.path.clone()));
     header.extend(names.iter().cloned());
     header.extend(["hedge_broke".into(), "camp".into()]);
-    w.write_record(&header)?;
     let ids: Vec<String> = s.base.powers.iter().map(|p| p.id.clone()).collect();
     let points = study.points().to_vec();
-    let seconds = io::execute(&study, &probe, threads, e.quiet, &s.name, &mut |r| {
-        tally.add(r.point, &r.values, r.broke, r.camp);
-        let mut row = vec![
-            r.point.to_string(),
-            r.replicate.to_string(),
-            r.seed.to_string(),
-            year.to_string(),
-        ];
-        row.extend(points[r.point].iter().map(|v| num(*v)));
-        row.extend(r.values.iter().map(|v| num(*v)));
-        row.push(u8::from(r.broke).to_string());
-        row.push(r.camp.map(|c| ids[c].clone()).unwrap_or_default());
-        w.write_record(&row)?;
-        Ok(())
-    })?;
-    w.flush()?;
-    drop(w);
-    let summary = tally.finish();
+    let mut fold = Cases {
+        tally: Tally::new(points.len(), names.len(), n_powers),
+        year,
+        points: &points,
+        ids: &ids,
+    };
+    let key = io::study_key("sweep", &s, &study, &probe, serde_json::json!({}));
+    let rows = RowsFile {
+        name: "sweep_runs.csv",
+        header: &header,
+    };
+    let ran = io::run_study(source, key, &out, &study, &probe, e, &mut fold, Some(rows))?;
+    if ran.shard.is_some() {
+        return io::finish_shard(out, &s, "sweep", seed, &ran, &fold, e.quiet);
+    }
+    let seconds = ran.seconds;
+    let summary = fold.tally.finish();
     write_tables(&out, &axes, &points, &names, &ids, &summary)?;
 
     let leeway_at = names.len() - 2;
@@ -223,6 +259,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             runs: study.len(),
             threads,
             seconds,
+            executed: Some(&ran),
         },
         serde_json::json!({
             "axes": axes.iter().map(|a| serde_json::json!({"path": a.path, "values": a.values})).collect::<Vec<_>>(),
@@ -234,6 +271,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     )?;
     let target = out.target().display().to_string();
     out.commit()?;
+    ran.clear_checkpoint()?;
     if !e.quiet {
         eprintln!(
             "{}: {} runs in {seconds:.2} s ({:.0} runs/s) -> {target}",

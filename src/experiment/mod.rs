@@ -44,6 +44,61 @@ pub struct Plan {
     pub master_seed: u64,
     /// Runs, in order.
     pub runs: Vec<RunSpec>,
+    /// Where the uncertain numbers of each replicate sit, when a design places them rather
+    /// than independent draws (`run --design lhs`).
+    pub design: Option<std::sync::Arc<DrawDesign>>,
+}
+
+/// Positions of some uncertain numbers for every replicate of a plan: replicate `r` takes
+/// uncertain number `columns[k]` at quantile `units[r * columns.len() + k]` of its
+/// distribution; the others are drawn as usual.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawDesign {
+    /// Indices into the scenario's uncertain numbers.
+    pub columns: Vec<usize>,
+    /// Positions in [0, 1), replicate-major.
+    pub units: Vec<f64>,
+}
+
+impl DrawDesign {
+    /// A Latin hypercube over the scenario's uncertain numbers for `runs` replicates: each
+    /// number's range is cut into `runs` strata of equal probability and each stratum holds
+    /// exactly one replicate. Numbers drawn from particles (posterior rows) are left to their
+    /// draws. `None` when the scenario has no number to place.
+    pub fn latin_hypercube(
+        scenario: &Scenario,
+        runs: usize,
+        master_seed: u64,
+    ) -> Result<Option<DrawDesign>, design::DesignError> {
+        let columns: Vec<usize> = scenario
+            .uncertain
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !matches!(u.dist, crate::scenario::Dist::Particles { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        if columns.is_empty() {
+            return Ok(None);
+        }
+        // Its own stream: the design does not reuse any run's random numbers.
+        let seed = run_seed(master_seed, u64::MAX, 0);
+        let rows = design::latin_hypercube(runs, columns.len(), seed)?;
+        Ok(Some(DrawDesign {
+            columns,
+            units: rows.into_iter().flatten().collect(),
+        }))
+    }
+
+    /// The positions of replicate `r`, by uncertain number (`None`: drawn).
+    pub fn units(&self, replicate: u64, n_uncertain: usize) -> Vec<Option<f64>> {
+        let d = self.columns.len();
+        let row = &self.units[replicate as usize * d..(replicate as usize + 1) * d];
+        let mut out = vec![None; n_uncertain];
+        for (c, u) in self.columns.iter().zip(row) {
+            out[*c] = Some(*u);
+        }
+        out
+    }
 }
 
 /// Why a plan was refused.
@@ -80,7 +135,11 @@ impl Plan {
                 seed: run_seed(master_seed, case, r),
             })
             .collect();
-        Ok(Plan { master_seed, runs })
+        Ok(Plan {
+            master_seed,
+            runs,
+            design: None,
+        })
     }
 
     /// The `k`-th of `n` contiguous slices (1-based), for spreading a study over machines.
@@ -97,6 +156,7 @@ impl Plan {
         Ok(Plan {
             master_seed: self.master_seed,
             runs: self.runs[from..to].to_vec(),
+            design: self.design.clone(),
         })
     }
 }
@@ -142,9 +202,24 @@ pub fn member(scenario: &Scenario, spec: &RunSpec) -> Params {
     }
 }
 
+/// The parameters of one run of a plan: as [`member`], with the numbers the plan's design
+/// places taken at their positions.
+pub fn member_of(scenario: &Scenario, plan: &Plan, spec: &RunSpec) -> Params {
+    match &plan.design {
+        Some(d) => scenario.sample_at(
+            spec.seed,
+            &d.units(spec.replicate, scenario.uncertain.len()),
+        ),
+        None => member(scenario, spec),
+    }
+}
+
 /// Runs one member of a plan.
 pub fn run_one(scenario: &Scenario, spec: &RunSpec) -> RunOutput {
-    let params = member(scenario, spec);
+    run_params(member(scenario, spec), spec)
+}
+
+fn run_params(params: Params, spec: &RunSpec) -> RunOutput {
     let years = params.n_years();
     let mut obs = Collect {
         values: Vec::with_capacity(years * 256),
@@ -487,7 +562,7 @@ pub fn execute_with_fault(
             batch
                 .par_iter()
                 .map(|spec| {
-                    let mut out = run_one(scenario, spec);
+                    let mut out = run_params(member_of(scenario, plan, spec), spec);
                     if let Some(f) = fault {
                         f.apply(&mut out, keys.len());
                     }
@@ -524,4 +599,67 @@ pub fn execute(
     let mut acc = Accumulator::new(&scenario.base, plan.runs.len());
     execute_into(scenario, plan, exec, &mut acc, sink)?;
     Ok(acc.finish())
+}
+
+#[cfg(test)]
+mod design_tests {
+    use super::*;
+
+    fn baseline() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        crate::scenario::load(&path, &[]).expect("baseline loads")
+    }
+
+    /// For each uncertain number whose whole distribution lies inside its allowed range, how
+    /// many of the runs' values fall in each of `n` strata of equal probability.
+    fn strata(s: &Scenario, plan: &Plan) -> Vec<(String, Vec<usize>)> {
+        let n = plan.runs.len();
+        let params: Vec<Params> = plan.runs.iter().map(|r| member_of(s, plan, r)).collect();
+        s.uncertain
+            .iter()
+            .filter(|u| {
+                let (lo, hi) = u.target.range();
+                lo <= u.dist.quantile(0.0) && u.dist.quantile(1.0) <= hi
+            })
+            .map(|u| {
+                let mut counts = vec![0; n];
+                for p in &params {
+                    let v = u.target.get(p.spec());
+                    let i = (1..n)
+                        .filter(|i| v >= u.dist.quantile(*i as f64 / n as f64))
+                        .count();
+                    counts[i] += 1;
+                }
+                (u.path.clone(), counts)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_latin_hypercube_run_puts_one_run_in_each_stratum_of_every_margin() {
+        let s = baseline();
+        let n = 40;
+        let mut plan = Plan::ensemble(11, n, 0).unwrap();
+        let independent = strata(&s, &plan);
+        assert!(
+            independent.len() >= 10,
+            "{} numbers checked",
+            independent.len()
+        );
+        // Independent draws leave strata empty and doubled (the check can fail).
+        assert!(independent.iter().any(|(_, c)| c.iter().any(|k| *k != 1)));
+        plan.design = Some(std::sync::Arc::new(
+            DrawDesign::latin_hypercube(&s, n, 11).unwrap().unwrap(),
+        ));
+        for (path, counts) in strata(&s, &plan) {
+            assert!(counts.iter().all(|k| *k == 1), "{path}: {counts:?}");
+        }
+        // A shard keeps each replicate's place in the design.
+        let shard = plan.shard(2, 3).unwrap();
+        let r = shard.runs[0];
+        assert_eq!(
+            member_of(&s, &shard, &r).spec().powers[0].budget.to_bits(),
+            member_of(&s, &plan, &r).spec().powers[0].budget.to_bits()
+        );
+    }
 }

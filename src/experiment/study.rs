@@ -244,6 +244,45 @@ impl<'a> Study<'a> {
         &self.points
     }
 
+    /// Runs per point.
+    pub fn runs_per_point(&self) -> usize {
+        self.runs
+    }
+
+    /// The runs of shard `k` of `n` (1-based): a contiguous slice of the plan, so that the
+    /// shards' results in order are the plan's. With [`Order::ByPoint`] the cuts fall between
+    /// points, so that each point's runs are folded by one shard.
+    pub fn shard_range(&self, k: usize, n: usize) -> std::ops::Range<usize> {
+        let cut = |i: usize| match self.order {
+            Order::Interleaved => self.len() * i / n,
+            Order::ByPoint => self.points.len() * i / n * self.runs,
+        };
+        cut(k - 1)..cut(k)
+    }
+
+    /// A digest of everything that decides the runs and their order (parameters, points,
+    /// runs per point, seed, last year, order, how values apply): two studies with the same
+    /// fingerprint on the same scenario run the same runs.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let spec = self.scenario.base.spec();
+        for t in &self.targets {
+            h.update(t.path(spec).as_bytes());
+            h.update([0]);
+        }
+        for p in &self.points {
+            for v in p {
+                h.update(v.to_bits().to_le_bytes());
+            }
+        }
+        h.update(format!(
+            "{}/{}/{}/{:?}/{:?}",
+            self.runs, self.master_seed, self.last_year, self.order, self.apply
+        ));
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The `k`-th run of the plan: (point, replicate).
     fn nth(&self, k: usize) -> (usize, usize) {
         let n = self.points.len();

@@ -3,6 +3,7 @@
 //! leeway in the chosen year, the share of runs whose hedge collapsed toward each power), with
 //! the tipping point located where the median leeway crosses zero. Pure.
 
+use crate::checkpoint::{Bytes, Reader};
 use crate::model::{ParamSpec, Target};
 use crate::stats::{Quantiles, summarize};
 
@@ -138,6 +139,53 @@ impl Tally {
         }
     }
 
+    /// Writes the tally exactly (for checkpoints and shards).
+    pub fn save(&self, w: &mut Bytes) {
+        for case in &self.values {
+            for v in case {
+                w.f64s(v);
+            }
+        }
+        w.u64s(&self.broke.iter().map(|b| *b as u64).collect::<Vec<_>>());
+        for c in &self.camps {
+            w.u64s(&c.iter().map(|b| *b as u64).collect::<Vec<_>>());
+        }
+    }
+
+    /// Restores a saved tally (`append: false`), or appends the runs of a later slice of the
+    /// plan to each case (`append: true`): the runs of each case stay in plan order.
+    pub fn load(&mut self, r: &mut Reader<'_>, append: bool) -> Result<(), String> {
+        for case in &mut self.values {
+            for v in case.iter_mut() {
+                let got = r.f64s()?;
+                if append {
+                    v.extend(got);
+                } else {
+                    *v = got;
+                }
+            }
+        }
+        let counts = |r: &mut Reader<'_>, into: &mut Vec<usize>| -> Result<(), String> {
+            let got = r.u64s()?;
+            if got.len() != into.len() {
+                return Err(format!(
+                    "{} counts, the tally has {}",
+                    got.len(),
+                    into.len()
+                ));
+            }
+            for (a, b) in into.iter_mut().zip(got) {
+                *a = if append { *a + b as usize } else { b as usize };
+            }
+            Ok(())
+        };
+        counts(r, &mut self.broke)?;
+        for c in &mut self.camps {
+            counts(r, c)?;
+        }
+        Ok(())
+    }
+
     /// The summaries, one per case.
     pub fn finish(self) -> Vec<CaseSummary> {
         self.values
@@ -208,6 +256,37 @@ mod tests {
         assert_eq!(g[1], vec![1.0, 0.0]);
         assert_eq!(g[2], vec![0.0, 1.0]);
         assert_eq!(g[5], vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn a_tally_saved_in_slices_and_appended_is_the_whole_tally() {
+        let runs: Vec<(usize, f64, bool, Option<usize>)> = (0..12)
+            .map(|k| {
+                (
+                    k % 3,
+                    k as f64 * 0.37 - 1.0,
+                    k % 4 == 0,
+                    (k % 5 == 0).then_some(k % 2),
+                )
+            })
+            .collect();
+        let mut whole = Tally::new(3, 1, 2);
+        for (c, v, b, camp) in &runs {
+            whole.add(*c, &[*v], *b, *camp);
+        }
+        let mut merged = Tally::new(3, 1, 2);
+        for (i, slice) in runs.chunks(5).enumerate() {
+            let mut part = Tally::new(3, 1, 2);
+            for (c, v, b, camp) in slice {
+                part.add(*c, &[*v], *b, *camp);
+            }
+            let mut w = Bytes::default();
+            part.save(&mut w);
+            let mut r = Reader::new(&w.0);
+            merged.load(&mut r, i > 0).unwrap();
+            r.end().unwrap();
+        }
+        assert_eq!(merged.finish(), whole.finish());
     }
 
     #[test]

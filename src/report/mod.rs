@@ -24,6 +24,24 @@ pub struct Context<'a> {
     pub scenario_sha256: &'a str,
     /// Folder holding the run's figures (SVG preferred, PNG otherwise).
     pub figures: &'a Path,
+    /// Total-order Sobol indices of the scenario's uncertain numbers, from a sensitivity
+    /// study of the same scenario, for the assumptions table.
+    pub sensitivity: Option<&'a TotalIndices>,
+}
+
+/// Total-order Sobol indices ST of some parameters, and where they come from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TotalIndices {
+    /// The study's folder, as found.
+    pub from: String,
+    /// The measure and year the indices are of.
+    pub measure: String,
+    /// Year.
+    pub year: i32,
+    /// Points × runs of the study, for the reader.
+    pub design: String,
+    /// (parameter path, ST, 95% interval).
+    pub total: Vec<(String, f64, (f64, f64))>,
 }
 
 /// Escapes text for HTML.
@@ -268,14 +286,39 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
         out.push_str("</tbody></table>\n");
     }
     out.push_str("<h2>Assumptions</h2>\n<p>Every number with a declared source, a confidence grade (A best, D a documented guess) or an uncertainty range drawn anew in each run. <code>simulate describe</code> lists all parameters.</p>\n");
-    out.push_str("<table><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>conf.</th><th>drawn per run</th><th>source</th></tr></thead><tbody>\n");
+    if let Some(st) = ctx.sensitivity {
+        let _ = writeln!(
+            out,
+            "<p>ST: how much each uncertain number matters, its total-order Sobol index (share \
+             of the variance of <code>{}</code> in {} that goes with it, interactions included; \
+             95% bootstrap interval), from the sensitivity study in <code>{}</code> ({}) of this \
+             same scenario (same SHA-256). &ndash;: not varied in that study.</p>",
+            esc(&st.measure),
+            st.year,
+            esc(&st.from),
+            esc(&st.design)
+        );
+    }
+    let st_head = ctx.sensitivity.map_or(String::new(), |st| {
+        format!("<th>ST ({} in {})</th>", esc(&st.measure), st.year)
+    });
+    let _ = writeln!(
+        out,
+        "<table><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>conf.</th><th>drawn per run</th>{st_head}<th>source</th></tr></thead><tbody>"
+    );
     for r in scenario::describe(s) {
         if r.source.is_none() && r.confidence.is_none() && r.dist.is_none() {
             continue;
         }
+        let st_cell = ctx.sensitivity.map_or(String::new(), |st| {
+            match st.total.iter().find(|(p, ..)| *p == r.path) {
+                Some((_, v, (lo, hi))) => format!("<td>{v:.3} [{lo:.3}, {hi:.3}]</td>"),
+                None => "<td>&ndash;</td>".to_string(),
+            }
+        });
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{st_cell}<td>{}</td></tr>",
             esc(&r.path),
             r.value,
             esc(&r.unit),

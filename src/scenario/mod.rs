@@ -136,16 +136,46 @@ impl Scenario {
 
     /// `sample`, also returning the row drawn from each particle set.
     pub fn sample_rows(&self, seed: u64) -> (Params, Vec<usize>) {
+        self.sample_units(seed, &[])
+    }
+
+    /// `sample`, with each uncertain number that has a position in `units` (by index into
+    /// `uncertain`, in [0, 1)) taken at that quantile of its distribution instead of drawn: a
+    /// design over the uncertain numbers (`run --design lhs`). Numbers drawn from particles
+    /// keep their row. The reference's number of the same path and distribution takes the
+    /// same value, as with draws.
+    pub fn sample_at(&self, seed: u64, units: &[Option<f64>]) -> Params {
+        self.sample_units(seed, units).0
+    }
+
+    fn sample_units(&self, seed: u64, units: &[Option<f64>]) -> (Params, Vec<usize>) {
         let rows = particle_rows(&self.particles, seed);
         if !self.has_draws() {
             return (self.base.clone(), rows);
         }
         let mut spec = self.base.spec().clone();
         let mut reference = spec.reference.take().map(|r| (*r).clone());
-        draw_into(&mut spec, &self.uncertain, seed, &self.particles, &rows);
+        draw_into(
+            &mut spec,
+            &self.uncertain,
+            seed,
+            &self.particles,
+            &rows,
+            units,
+        );
         if let (Some(r), Some(from)) = (reference.as_mut(), self.reference.as_ref()) {
             let theirs = particle_rows(&from.particles, seed);
-            draw_into(r, &from.uncertain, seed, &from.particles, &theirs);
+            let shared: Vec<Option<f64>> = from
+                .uncertain
+                .iter()
+                .map(|ru| {
+                    self.uncertain
+                        .iter()
+                        .position(|u| u.path == ru.path && u.dist == ru.dist)
+                        .and_then(|i| units.get(i).copied().flatten())
+                })
+                .collect();
+            draw_into(r, &from.uncertain, seed, &from.particles, &theirs, &shared);
         }
         spec.reference = reference.map(Arc::new);
         (
@@ -218,9 +248,11 @@ fn draw_into(
     seed: u64,
     particles: &[Arc<ParticleSet>],
     rows: &[usize],
+    units: &[Option<f64>],
 ) {
     let mut drawn = Drawn::new(spec.powers.len());
-    for u in uncertain {
+    for (i, u) in uncertain.iter().enumerate() {
+        let unit = units.get(i).copied().flatten();
         let value = match u.dist {
             // Unreachable with sets and rows of the same scenario; the mean keeps it total.
             Dist::Particles {
@@ -232,10 +264,13 @@ fn draw_into(
                 .and_then(|row| row.get(column))
                 .copied()
                 .unwrap_or(mean),
-            d => {
-                let mut rng = stream(run_seed(seed, path_key(&u.path), 0), Stream::Params);
-                d.sample(&mut rng)
-            }
+            d => match unit {
+                Some(at) => d.quantile(at),
+                None => {
+                    let mut rng = stream(run_seed(seed, path_key(&u.path), 0), Stream::Params);
+                    d.sample(&mut rng)
+                }
+            },
         };
         u.target.set_clamped(spec, value);
         drawn.note(u.target);
