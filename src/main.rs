@@ -20,6 +20,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(a) => commands::run(a),
         Command::Compare(a) => commands::compare(a),
+        Command::Diff(a) => commands::diff::diff(a),
+        Command::Tree(a) => commands::tree::tree(a),
         Command::Check(a) => commands::check(a),
         Command::Describe(a) => commands::describe(a),
         Command::Explain(a) => commands::explain(a),

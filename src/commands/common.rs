@@ -3,6 +3,8 @@
 //! printing a report to stdout. A command file (`run.rs`, `compare.rs`, ...) reads its inputs,
 //! then calls these; nothing here knows which command is running.
 
+/// Attribution of a gap to levers (`diff --attribute`, `compare --attribute`).
+pub mod attribution;
 /// Plumbing the experiment commands (sweep, sensitivity, discover) share.
 pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};

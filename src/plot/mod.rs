@@ -11,6 +11,7 @@
 mod bands;
 mod closeness;
 mod compare;
+mod diff;
 mod discover;
 mod drivers;
 mod fit;
@@ -24,12 +25,15 @@ mod posterior;
 mod render;
 mod sensitivity;
 mod sweep;
+mod tree;
+mod waterfall;
 #[cfg(test)]
 mod tests;
 
 pub use bands::{BandPanel, decomposed};
 pub use closeness::{closeness, domains};
 pub use compare::compare;
+pub use diff::{DiffFigure, DiffRow, diff};
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
 pub use drivers::drivers;
 pub use fit::{backtest, fit};
@@ -40,6 +44,8 @@ pub use pit::pit;
 pub use posterior::{Sample, marginals, pairs};
 pub use sensitivity::{BarSeries, IndexBars, IndexLines, index_bars, index_lines};
 pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
+pub use tree::{TreeBranch, TreeFigure, tree};
+pub use waterfall::{WaterfallPanel, WaterfallStep, waterfall};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
