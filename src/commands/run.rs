@@ -110,9 +110,6 @@ fn watch(args: &RunArgs) -> anyhow::Result<()> {
 
 /// `simulate run`.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    if super::tree::is_tree(&args.scenario.scenario) {
-        return super::tree::from_run(args);
-    }
     install_stop_handler();
     if args.watch {
         return watch(args);

@@ -467,7 +467,7 @@ start_threats = ["x"]
     fn bad_trees_are_located() {
         let bad = TREE.replace("probability = 0.6", "probability = 0.5");
         let e = parse(&bad, "t.toml", 2024, 2040).unwrap_err();
-        assert!(e.to_string().contains("t.toml:6:"), "{e}");
+        assert!(e.to_string().contains("t.toml:7:21"), "{e}");
         assert!(e.message.contains("sum to 0.9"), "{e}");
         let bad = TREE.replace("year = 2026", "year = 2050");
         let e = parse(&bad, "t.toml", 2024, 2040).unwrap_err();
