@@ -89,7 +89,10 @@ fn random_events_keep_their_draws_after_the_differing_year() {
         assert_eq!(random(&ra.fired), random(&rb.fired));
         seen += random(&ra.fired).len();
     }
-    assert!(seen > 0, "no random event fired: the test would prove nothing");
+    assert!(
+        seen > 0,
+        "no random event fired: the test would prove nothing"
+    );
 }
 
 fn all_series(s: &Scenario, plan: &Plan, names: &[String]) -> Series {
@@ -124,12 +127,19 @@ fn every_branch_of_the_tree_is_its_trunk_before_the_fork() {
         let s = load(&path, &leaf.overrides).expect("leaf loads");
         let s = with_reference(s, &reference).expect("reference fits");
         let ls = all_series(&s, &plan, &names);
-        let fork = leaf.fork.expect("every leaf of tree_2027 changes something");
+        let fork = leaf
+            .fork
+            .expect("every leaf of tree_2027 changes something");
         assert_eq!(fork, 2027);
         let cut = (fork - 2024) as usize * names.len();
         let mut after = false;
         for (t, l) in ts.values.iter().zip(&ls.values) {
-            assert_eq!(bits(&t[..cut]), bits(&l[..cut]), "{} before {fork}", leaf.id);
+            assert_eq!(
+                bits(&t[..cut]),
+                bits(&l[..cut]),
+                "{} before {fork}",
+                leaf.id
+            );
             after |= bits(&t[cut..]) != bits(&l[cut..]);
         }
         assert!(after, "{} never leaves the trunk", leaf.id);
@@ -214,7 +224,13 @@ fn diff_with_attribution_is_reproducible_and_its_parts_add_up() {
             .success();
         outs.push(out);
     }
-    for f in ["diff.csv", "diff_years.csv", "attribution.csv", "diff.svg", "waterfall.svg"] {
+    for f in [
+        "diff.csv",
+        "diff_years.csv",
+        "attribution.csv",
+        "diff.svg",
+        "waterfall.svg",
+    ] {
         let x = std::fs::read(outs[0].join(f)).expect(f);
         let y = std::fs::read(outs[1].join(f)).expect(f);
         assert!(x == y, "{f} differs between 1 and 2 threads");
@@ -240,7 +256,10 @@ fn diff_with_attribution_is_reproducible_and_its_parts_add_up() {
     }
     // The final-year total gap equals the paired mean difference of diff.csv.
     let diff = csv_rows(&outs[0].join("diff.csv"));
-    let ru = diff.iter().find(|r| r[0] == "closeness.RU").expect("RU row");
+    let ru = diff
+        .iter()
+        .find(|r| r[0] == "closeness.RU")
+        .expect("RU row");
     let total = sums[&("closeness.RU".to_string(), "2040".to_string())].1;
     assert!((ru[4].parse::<f64>().expect("mean") - total).abs() < 2e-6);
     assert!(ru[13].parse::<f64>().expect("share") > 0.5, "{ru:?}");
@@ -251,13 +270,26 @@ fn tree_runs_as_one_study_and_plain_run_dispatches_to_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("tree");
     let assert = bin()
-        .args(["scenarios/tree_2027.toml", "--runs", "8", "--format", "png", "--out"])
+        .args([
+            "scenarios/tree_2027.toml",
+            "--runs",
+            "8",
+            "--format",
+            "png",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
-    assert!(stdout.contains("combined (weighted by probability)"), "{stdout}");
-    assert!(stdout.contains("identical to the trunk before its fork: yes"), "{stdout}");
+    assert!(
+        stdout.contains("combined (weighted by probability)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("identical to the trunk before its fork: yes"),
+        "{stdout}"
+    );
     for f in ["tree.png", "tree.csv", "tree_outcome.csv", "manifest.json"] {
         assert!(out.join(f).exists(), "{f}");
     }
@@ -276,15 +308,28 @@ fn bad_trees_are_refused_with_their_place_and_nothing_is_written() {
     let base = std::fs::read_to_string(scenarios().join("tree_2027.toml")).expect("tree");
     let cases = [
         ("probability = 0.65", "probability = 0.6", "sum to"),
-        ("year = 2027\nlabel = \"Brussels\"", "year = 2077\nlabel = \"Brussels\"", "outside the scenario's years"),
-        ("start_threats = [\"us_tech\"]", "start_threats = [\"us_tec\"]", "branches.points.us.alternatives.imposes"),
-        ("outcome = \"closeness.CN\"", "outcome = \"closeness.XX\"", "unknown measure"),
+        (
+            "year = 2027\nlabel = \"Brussels\"",
+            "year = 2077\nlabel = \"Brussels\"",
+            "outside the scenario's years",
+        ),
+        (
+            "start_threats = [\"us_tech\"]",
+            "start_threats = [\"us_tec\"]",
+            "branches.points.us.alternatives.imposes",
+        ),
+        (
+            "outcome = \"closeness.CN\"",
+            "outcome = \"closeness.XX\"",
+            "unknown measure",
+        ),
     ];
     for (from, to, want) in cases {
         assert!(base.contains(from), "{from}");
-        let text = base
-            .replacen(from, to, 1)
-            .replace("extends = \"baseline.toml\"", &format!("extends = {:?}", scenarios().join("baseline.toml")));
+        let text = base.replacen(from, to, 1).replace(
+            "extends = \"baseline.toml\"",
+            &format!("extends = {:?}", scenarios().join("baseline.toml")),
+        );
         let file = dir.path().join("bad_tree.toml");
         std::fs::write(&file, text).expect("write");
         let out = dir.path().join("out");

@@ -110,7 +110,16 @@ pub fn tree(args: &TreeArgs) -> anyhow::Result<()> {
     let m_out = measures.iter().position(|m| *m == outcome).unwrap_or(0);
     let combined = combined(&ran, m_out);
     let mut buf = String::new();
-    report(&mut buf, &trunk, &trunk_series, &ran, &outcome, m_out, combined, identical);
+    report(
+        &mut buf,
+        &trunk,
+        &trunk_series,
+        &ran,
+        &outcome,
+        m_out,
+        combined,
+        identical,
+    );
     emit(&buf)?;
     out.write(
         "tree.csv",
@@ -219,7 +228,13 @@ fn load_leaf(
                     "branches.points.{}.alternatives.{}",
                     tree.points[p].name, a.name
                 );
-                error_at(shown, text, a.span.clone(), &key, format!("{key}: {}", e.message))
+                error_at(
+                    shown,
+                    text,
+                    a.span.clone(),
+                    &key,
+                    format!("{key}: {}", e.message),
+                )
             }
             None => e,
         }
@@ -232,11 +247,12 @@ fn same_before_fork(trunk: &Series, r: &Ran) -> bool {
     };
     let years = trunk.years.iter().take_while(|y| **y < fork).count();
     let width = years * trunk.measures.len();
-    trunk
-        .values
-        .iter()
-        .zip(&r.series.values)
-        .all(|(a, b)| a[..width].iter().zip(&b[..width]).all(|(x, y)| x.to_bits() == y.to_bits()))
+    trunk.values.iter().zip(&r.series.values).all(|(a, b)| {
+        a[..width]
+            .iter()
+            .zip(&b[..width])
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    })
 }
 
 fn column(s: &Series, y: usize, m: usize) -> Vec<f64> {
@@ -321,7 +337,11 @@ fn report(
     let _ = writeln!(
         buf,
         "every branch identical to the trunk before its fork: {}",
-        if identical { "yes (every run, every measure)" } else { "NO" }
+        if identical {
+            "yes (every run, every measure)"
+        } else {
+            "NO"
+        }
     );
 }
 
@@ -367,7 +387,14 @@ fn num(v: f64) -> String {
     }
 }
 
-fn row(id: &str, label: &str, leaf: Option<&Leaf>, year: i32, measure: &str, q: Quantiles) -> TreeRow {
+fn row(
+    id: &str,
+    label: &str,
+    leaf: Option<&Leaf>,
+    year: i32,
+    measure: &str,
+    q: Quantiles,
+) -> TreeRow {
     TreeRow {
         branch: id.to_string(),
         label: label.to_string(),
@@ -388,12 +415,25 @@ fn row(id: &str, label: &str, leaf: Option<&Leaf>, year: i32, measure: &str, q: 
 
 fn tree_rows(ts: &Series, ran: &[Ran]) -> Vec<TreeRow> {
     let mut out = Vec::new();
-    let all = std::iter::once(("trunk", "trunk", None, ts))
-        .chain(ran.iter().map(|r| (r.leaf.id.as_str(), r.leaf.label.as_str(), Some(&r.leaf), &r.series)));
+    let all = std::iter::once(("trunk", "trunk", None, ts)).chain(ran.iter().map(|r| {
+        (
+            r.leaf.id.as_str(),
+            r.leaf.label.as_str(),
+            Some(&r.leaf),
+            &r.series,
+        )
+    }));
     for (id, label, leaf, s) in all {
         for (m, measure) in s.measures.iter().enumerate() {
             for (y, year) in s.years.iter().enumerate() {
-                out.push(row(id, label, leaf, *year, measure, quantiles(&mut column(s, y, m))));
+                out.push(row(
+                    id,
+                    label,
+                    leaf,
+                    *year,
+                    measure,
+                    quantiles(&mut column(s, y, m)),
+                ));
             }
         }
     }
@@ -409,7 +449,14 @@ fn outcome_rows(
     let last = ts.years.len() - 1;
     let year = ts.years[last];
     let measure = &ts.measures[m];
-    let mut out = vec![row("trunk", "trunk", None, year, measure, quantiles(&mut column(ts, last, m)))];
+    let mut out = vec![row(
+        "trunk",
+        "trunk",
+        None,
+        year,
+        measure,
+        quantiles(&mut column(ts, last, m)),
+    )];
     for r in ran {
         out.push(row(
             &r.leaf.id,
@@ -460,14 +507,7 @@ fn figure(
             .map(|a| a.label.clone())
             .collect::<Vec<_>>()
             .join(" / ");
-        let text = format!("{}: {alts}", p.label);
-        match forks.iter_mut().find(|(y, _)| *y == p.year) {
-            Some((_, t)) => {
-                t.push_str(" × ");
-                t.push_str(&text);
-            }
-            None => forks.push((p.year, text)),
-        }
+        forks.push((p.year, format!("{}: {alts}", p.label)));
     }
     plot::TreeFigure {
         measure: outcome.to_string(),

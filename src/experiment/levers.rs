@@ -219,6 +219,7 @@ impl Levers {
             Some(&Value::Table(tb.clone())),
             &mut list,
         );
+        owned_starts_in_labels(&mut list);
         Ok(Levers { a: ta, b: tb, list })
     }
 
@@ -323,6 +324,33 @@ pub fn reference_of(
             particles: a.particles.clone(),
         },
     )
+}
+
+/// Says in an item's label which threats it issues are levers of their own.
+fn owned_starts_in_labels(list: &mut [Lever]) {
+    let owned: Vec<String> = list
+        .iter()
+        .filter(|l| l.path.starts_with("threats.") && (l.a.is_none() || l.b.is_none()))
+        .map(|l| l.path["threats.".len()..].to_string())
+        .collect();
+    for l in list.iter_mut().filter(|l| !l.path.starts_with("threats.")) {
+        let issues: Vec<&str> = [&l.a, &l.b]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get("start_threats")?.as_array())
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|id| owned.iter().any(|o| o == id))
+            .collect();
+        if !issues.is_empty() {
+            let mut ids: Vec<&str> = issues;
+            ids.dedup();
+            l.label.push_str(&format!(
+                ": its other effects (issuing {} is each threat's own lever)",
+                ids.join(", ")
+            ));
+        }
+    }
 }
 
 /// Sets (or with `None` removes) the value at a dotted path, creating tables on the way.

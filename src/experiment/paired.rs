@@ -173,11 +173,7 @@ pub fn compare(a: &Series, b: &Series, y: usize, m: usize) -> Paired {
     }
     let paired = quantiles(&mut diffs);
     let se_mean = if pairs > 1 {
-        let var = diffs
-            .iter()
-            .map(|d| (d - paired.mean).powi(2))
-            .sum::<f64>()
-            / (pairs - 1) as f64;
+        let var = diffs.iter().map(|d| (d - paired.mean).powi(2)).sum::<f64>() / (pairs - 1) as f64;
         (var / pairs as f64).sqrt()
     } else {
         f64::NAN

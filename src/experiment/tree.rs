@@ -194,7 +194,10 @@ pub fn parse(text: &str, shown: &str, start: i32, end: i32) -> Result<Option<Tre
             return Err(at(
                 alts_span,
                 &format!("{key}.alternatives"),
-                format!("{key} has {} alternative: a branch point needs at least 2", alternatives.len()),
+                format!(
+                    "{key} has {} alternative: a branch point needs at least 2",
+                    alternatives.len()
+                ),
             ));
         }
         check_probabilities(&key, &alternatives, alts_span, &at)?;
@@ -248,10 +251,7 @@ fn alternative(
     let span = t.span();
     let mut t = t.into_inner();
     let akey = format!("{key}.alternatives.{name}");
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(at(
             span,
             &akey,
@@ -262,7 +262,11 @@ fn alternative(
         None => name.clone(),
         Some(toml::Value::String(s)) => s,
         Some(v) => {
-            return Err(at(span, &format!("{akey}.label"), format!("{akey}.label = {v}: allowed a string")));
+            return Err(at(
+                span,
+                &format!("{akey}.label"),
+                format!("{akey}.label = {v}: allowed a string"),
+            ));
         }
     };
     t.remove("source");
@@ -315,7 +319,10 @@ fn check_probabilities(
         return Err(at(
             span,
             &format!("{key}.alternatives"),
-            format!("{key}: give a probability to every alternative or to none ({given} of {} have one)", alts.len()),
+            format!(
+                "{key}: give a probability to every alternative or to none ({given} of {} have one)",
+                alts.len()
+            ),
         ));
     }
     let sum: f64 = alts.iter().filter_map(|a| a.probability).sum();
@@ -482,6 +489,10 @@ start_threats = ["x"]
         let bad = TREE.replace("year = 2027", "yeer = 2027");
         let e = parse(&bad, "t.toml", 2024, 2040).unwrap_err();
         assert!(e.to_string().contains("t.toml:"), "{e}");
-        assert!(parse("name = \"x\"", "x.toml", 2024, 2040).unwrap().is_none());
+        assert!(
+            parse("name = \"x\"", "x.toml", 2024, 2040)
+                .unwrap()
+                .is_none()
+        );
     }
 }

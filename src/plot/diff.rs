@@ -61,7 +61,10 @@ struct Diff<'a> {
 
 impl Figure for Diff<'_> {
     fn size(&self) -> (u32, u32) {
-        (1400, (180 + 290 * self.fig.rows.len() as u32).clamp(500, 2600))
+        (
+            1400,
+            (180 + 290 * self.fig.rows.len() as u32).clamp(500, 2600),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {

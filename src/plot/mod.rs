@@ -25,10 +25,10 @@ mod posterior;
 mod render;
 mod sensitivity;
 mod sweep;
-mod tree;
-mod waterfall;
 #[cfg(test)]
 mod tests;
+mod tree;
+mod waterfall;
 
 pub use bands::{BandPanel, decomposed};
 pub use closeness::{closeness, domains};

@@ -75,7 +75,7 @@ impl Figure for TreeFig<'_> {
         let mut items = vec![LegendItem::new("trunk", Swatch::Fan(look::INK))];
         for (i, b) in f.branches.iter().enumerate() {
             let label = match b.probability {
-                Some(p) => format!("{} (p {p:.2})", b.label),
+                Some(p) => format!("{} (p {p:.3})", b.label),
                 None => b.label.clone(),
             };
             items.push(LegendItem::new(label, Swatch::Fan(look::palette(i))));
@@ -98,7 +98,7 @@ impl Figure for TreeFig<'_> {
         let y = look::ValueAxis::covering(extent, false, 6);
         let (w, _) = area.dim_in_pixel();
         let (left, right) = if f.combined.is_some() {
-            area.split_horizontally((w as f64 * 0.74) as i32)
+            area.split_horizontally((w as f64 * 0.7) as i32)
         } else {
             (area.clone(), area.clone())
         };
@@ -226,14 +226,16 @@ fn draw_combined<DB: DrawingBackend>(
         .fold(0.0, f64::max)
         .max(1e-9);
     let x = look::ValueAxis::covering([0.0, top * 1.05], true, 3);
+    let year = f.years.last().copied().unwrap_or_default();
+    let title = format!("{year} combined: {p50:.3} ({p5:.3}–{p95:.3})");
     let text = PanelText {
-        title: Some(("combined, last year", look::INK)),
+        title: Some((title.as_str(), look::INK)),
         x_desc: Some("probability"),
         y_desc: None,
         scale: SMALL,
         min_y_area: 0,
     };
-    let mut chart = look::value_panel(&area.margin(0, 0, 0, 0), &x, y, text)?;
+    let mut chart = look::value_panel(&area.margin(0, 0, 0, 18), &x, y, text)?;
     for (k, s) in stacks.iter().enumerate() {
         let y0 = lo + k as f64 * width;
         let mut at = 0.0;
@@ -255,10 +257,5 @@ fn draw_combined<DB: DrawingBackend>(
             look::INK.stroke_width(w),
         ))?;
     }
-    chart.draw_series(std::iter::once(Text::new(
-        format!("median {p50:.3}, 90% {p5:.3}–{p95:.3}"),
-        (x0 + (x1 - x0) * 0.02, hi - (hi - lo) * 0.03),
-        look::text(14.0, look::INK),
-    )))?;
     Ok(())
 }

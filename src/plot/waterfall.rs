@@ -57,7 +57,10 @@ const DOWN: RGBColor = RGBColor(214, 39, 40);
 impl Figure for Waterfall<'_> {
     fn size(&self) -> (u32, u32) {
         let rows: usize = self.panels.iter().map(|p| p.steps.len() + 2).sum();
-        (1300, (200 + 44 * rows as u32 + 60 * self.panels.len() as u32).clamp(500, 3000))
+        (
+            1300,
+            (200 + 44 * rows as u32 + 60 * self.panels.len() as u32).clamp(500, 3000),
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -174,11 +177,7 @@ fn draw_panel<DB: DrawingBackend>(
         level = next;
     }
     for (r, v) in [(row(0), p.start.1), (row(n - 1), p.end.1)] {
-        chart.draw_series(std::iter::once(Circle::new(
-            (v, r),
-            7,
-            look::INK.filled(),
-        )))?;
+        chart.draw_series(std::iter::once(Circle::new((v, r), 7, look::INK.filled())))?;
         chart.draw_series(std::iter::once(Text::new(
             format!("  {v:.3}"),
             (v, r + 0.2),

@@ -24,8 +24,8 @@ mod spanned;
 mod start;
 
 pub use describe::{DescribeRow, describe};
-pub use error::{ErrorKind, Place, ScenarioError};
 pub(crate) use error::render as render_snippet;
+pub use error::{ErrorKind, Place, ScenarioError};
 pub use failure::OnFailure;
 pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};

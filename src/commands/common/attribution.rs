@@ -115,14 +115,7 @@ pub fn attribute(
     let mut splits = Vec::new();
     for (mi, measure) in sa.measures.iter().enumerate() {
         for (y, year) in sa.years.iter().enumerate() {
-            splits.push(split_one(
-                &splan,
-                &by_mask,
-                &index,
-                (y, mi),
-                measure,
-                *year,
-            ));
+            splits.push(split_one(&splan, &by_mask, &index, (y, mi), measure, *year));
         }
     }
     Ok(Attribution {
@@ -311,7 +304,10 @@ pub fn write(
 pub fn report(buf: &mut String, at: &Attribution) {
     let last = at.splits.iter().map(|s| s.year).max().unwrap_or_default();
     let how = if at.exact {
-        format!("exact Shapley values over all {} coalitions", 1usize << at.levers.len())
+        format!(
+            "exact Shapley values over all {} coalitions",
+            1usize << at.levers.len()
+        )
     } else {
         format!(
             "Shapley values over {} sampled orders (antithetic pairs); ± includes their error",
