@@ -789,8 +789,19 @@ fn free_mean(g: &Generation, dim: usize) -> Vec<f64> {
 struct Attributed {
     /// Mechanisms with free numbers (indices into `attribution::MECHANISMS`).
     present: Vec<usize>,
-    /// (origin, target name, year, observed, forecast, ex post, parts per present mechanism).
-    rows: Vec<(i32, String, i32, f64, f64, f64, Vec<f64>)>,
+    rows: Vec<AttributedPoint>,
+}
+
+/// One held-out point's forecast error and its parts.
+struct AttributedPoint {
+    origin: i32,
+    target: String,
+    year: i32,
+    observed: f64,
+    forecast: f64,
+    ex_post: f64,
+    /// One part per present mechanism.
+    parts: Vec<f64>,
 }
 
 fn attribute(
@@ -840,15 +851,15 @@ fn attribute(
                 continue;
             };
             let j = offsets[t] + i;
-            rows.push((
-                *origin,
-                name.clone(),
-                p.year,
-                p.observed,
-                worth[0][j],
-                worth[(1 << k) - 1][j],
-                phi.iter().map(|g| g[j]).collect(),
-            ));
+            rows.push(AttributedPoint {
+                origin: *origin,
+                target: name.clone(),
+                year: p.year,
+                observed: p.observed,
+                forecast: worth[0][j],
+                ex_post: worth[(1 << k) - 1][j],
+                parts: phi.iter().map(|g| g[j]).collect(),
+            });
         }
     }
     Ok(Attributed { present, rows })
@@ -871,18 +882,18 @@ impl Attributed {
         let rows: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|(o, t, y, obs, f, post, parts)| {
+            .map(|a| {
                 let mut r = vec![
-                    o.to_string(),
-                    t.clone(),
-                    y.to_string(),
-                    output::fixed(*obs),
-                    output::fixed(*f),
-                    output::fixed(*post),
-                    output::fixed(obs - f),
+                    a.origin.to_string(),
+                    a.target.clone(),
+                    a.year.to_string(),
+                    output::fixed(a.observed),
+                    output::fixed(a.forecast),
+                    output::fixed(a.ex_post),
+                    output::fixed(a.observed - a.forecast),
                 ];
-                r.extend(parts.iter().map(|v| output::fixed(*v)));
-                r.push(output::fixed(obs - post));
+                r.extend(a.parts.iter().map(|v| output::fixed(*v)));
+                r.push(output::fixed(a.observed - a.ex_post));
                 r
             })
             .collect();
@@ -892,7 +903,7 @@ impl Attributed {
     /// Per target (and `all`): points, mean absolute error and mean absolute part of each
     /// mechanism and of the structure.
     fn summary(&self) -> Vec<(String, usize, f64, Vec<f64>)> {
-        let mut targets: Vec<String> = self.rows.iter().map(|r| r.1.clone()).collect();
+        let mut targets: Vec<String> = self.rows.iter().map(|r| r.target.clone()).collect();
         targets.dedup();
         targets.sort();
         targets.dedup();
@@ -903,17 +914,17 @@ impl Attributed {
                 let rows: Vec<_> = self
                     .rows
                     .iter()
-                    .filter(|r| t == "all" || r.1 == t)
+                    .filter(|r| t == "all" || r.target == t)
                     .collect();
                 let n = rows.len().max(1) as f64;
                 let mut parts = vec![0.0; self.present.len() + 1];
                 let mut mae = 0.0;
-                for (_, _, _, obs, f, post, p) in &rows {
-                    mae += (obs - f).abs() / n;
-                    for (acc, v) in parts.iter_mut().zip(p) {
+                for a in &rows {
+                    mae += (a.observed - a.forecast).abs() / n;
+                    for (acc, v) in parts.iter_mut().zip(&a.parts) {
                         *acc += v.abs() / n;
                     }
-                    parts[self.present.len()] += (obs - post).abs() / n;
+                    parts[self.present.len()] += (a.observed - a.ex_post).abs() / n;
                 }
                 (t, rows.len(), mae, parts)
             })
