@@ -21,6 +21,13 @@ pub enum Command {
         "Results folder (default: output/compare_<A>_vs_<B>[_vs_<C>...]/, after the scenarios' names)"
     )))]
     Compare(CompareArgs),
+    /// Pair two scenarios run by run on common random numbers: the fan chart of the
+    /// differences B − A beside the unpaired bands, final-year differences with 90% intervals
+    /// and the share of runs in which B < A; `--attribute` splits the gap among the levers.
+    Diff(DiffArgs),
+    /// Run a scenario tree (a trunk with `[branches]`) as one study on common random numbers:
+    /// every branch equals the trunk before its fork; tree figure and combined outcome.
+    Tree(TreeArgs),
     /// Validate a scenario without running it.
     Check(ScenarioArgs),
     /// List every resolved parameter with its value, unit, range, source and confidence.
@@ -185,6 +192,41 @@ pub struct CompareArgs {
     /// Override a parameter in every scenario (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Also split the gap between the first scenario and each other one among the levers
+    /// that differ (Shapley values on common random numbers): `attribution_<A>_<B>.csv` and
+    /// `waterfall_<A>_<B>.png`.
+    #[arg(long)]
+    pub attribute: bool,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// Scenario A (the reference of the differences).
+    pub a: PathBuf,
+    /// Scenario B.
+    pub b: PathBuf,
+    /// Override a parameter in both scenarios (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// A measure to pair (a column of runs.csv, e.g. `closeness.CN.technology`; repeatable).
+    /// Default: closeness to each power.
+    #[arg(long)]
+    pub measure: Vec<String>,
+    /// Split the gap among the levers that differ between A and B (parameter paths, events,
+    /// threats, rules): Shapley values, exact up to 8 levers, sampled orders beyond;
+    /// `attribution.csv` and `waterfall.png`.
+    #[arg(long)]
+    pub attribute: bool,
+    #[command(flatten)]
+    pub ensemble: EnsembleArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
     #[command(flatten)]
     pub ensemble: EnsembleArgs,
 }

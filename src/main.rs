@@ -18,8 +18,14 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
+        // A scenario with `[branches]` is a tree: `simulate T.toml` runs it as one study.
+        Command::Run(a) if commands::tree::is_tree(&a.scenario.scenario) => {
+            commands::tree::from_run(a)
+        }
         Command::Run(a) => commands::run(a),
         Command::Compare(a) => commands::compare(a),
+        Command::Diff(a) => commands::diff::diff(a),
+        Command::Tree(a) => commands::tree::tree(a),
         Command::Check(a) => commands::check(a),
         Command::Describe(a) => commands::describe(a),
         Command::Explain(a) => commands::explain(a),

@@ -5,6 +5,8 @@
 
 /// The Sobol study of a scenario, for the report's assumptions table.
 pub mod sobol_lookup;
+/// Attribution of a gap to levers (`diff --attribute`, `compare --attribute`).
+pub mod attribution;
 /// Plumbing the experiment commands (sweep, sensitivity, discover) share.
 pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};

@@ -165,6 +165,9 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         },
     );
     out.write("report.html", report.as_bytes())?;
+    if args.attribute {
+        attribute_pairs(&scenarios, &plan, threads, e_args.quiet, &out, &fmts)?;
+    }
     let manifest = serde_json::json!({
         "tool": "simulate", "version": env!("CARGO_PKG_VERSION"),
         "command_line": cmd,
@@ -448,6 +451,43 @@ fn report_forces(rows: &[DriverDiff]) -> Vec<crate::report::ForceLine> {
             minus_first: *x,
         })
         .collect()
+}
+
+/// `--attribute`: the gap from the first scenario to each other one, split among its levers.
+fn attribute_pairs(
+    scenarios: &[Scenario],
+    plan: &crate::experiment::Plan,
+    threads: usize,
+    quiet: bool,
+    out: &export::OutputDir,
+    fmts: &[plot::Format],
+) -> anyhow::Result<()> {
+    use super::common::attribution;
+    let a = &scenarios[0];
+    let names: Vec<String> = a
+        .base
+        .powers
+        .iter()
+        .map(|p| format!("closeness.{}", p.id))
+        .collect();
+    let sa = attribution::series(a, plan, &names, threads, quiet, &a.name)?;
+    let mut buf = String::new();
+    for b in &scenarios[1..] {
+        let sb = attribution::series(b, plan, &names, threads, quiet, &b.name)?;
+        let at = attribution::attribute(a, b, plan, (&sa, &sb), threads, quiet)?;
+        attribution::report(&mut buf, &at);
+        let meta = Meta {
+            title: format!("{} vs {}", a.name, b.name),
+            subtitle: format!(
+                "{} runs per coalition on common random numbers · seed {} · simulate {}",
+                plan.runs.len(),
+                plan.master_seed,
+                env!("CARGO_PKG_VERSION")
+            ),
+        };
+        attribution::write(out, fmts, &at, &format!("_{}_{}", a.name, b.name), &meta)?;
+    }
+    emit(&buf)
 }
 
 fn fixed(v: Option<f64>) -> String {

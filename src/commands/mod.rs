@@ -12,6 +12,7 @@ pub mod common;
 pub mod compare;
 pub mod completions;
 pub mod describe;
+pub mod diff;
 pub mod discover;
 pub mod explain;
 pub mod merge;
@@ -19,6 +20,7 @@ pub mod run;
 pub mod schema;
 pub mod sensitivity;
 pub mod sweep;
+pub mod tree;
 
 pub use check::check;
 pub use common::{UsageError, command_line, formats, load, styles};

@@ -6,12 +6,16 @@ pub mod aggregate;
 pub mod bands;
 pub mod design;
 pub mod failure;
+pub mod levers;
 pub mod measures;
 pub mod morris;
+pub mod paired;
 pub mod prim;
+pub mod shapley;
 pub mod sobol;
 pub mod study;
 pub mod sweep;
+pub mod tree;
 
 use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::run_seed;

@@ -12,6 +12,7 @@ mod bands;
 mod causes;
 mod closeness;
 mod compare;
+mod diff;
 mod discover;
 mod drivers;
 mod fit;
@@ -29,11 +30,14 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 mod threats;
+mod tree;
+mod waterfall;
 
 pub use bands::{BandPanel, decomposed};
 pub use causes::{is_response as is_response_cause, label as cause_label};
 pub use closeness::{closeness, domains};
 pub use compare::{arm_color, compare, compare_difference, compare_domains, compare_scenarios};
+pub use diff::{DiffFigure, DiffRow, diff};
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
 pub use drivers::{DriverChart, drivers};
 pub use fit::{backtest, fit};
@@ -46,6 +50,8 @@ pub use sensitivity::{BarSeries, IndexBars, IndexLines, index_bars, index_lines}
 pub use series::{PanelSeries, SeriesArm, SeriesPanel, series_panels};
 pub use sweep::{HeatPanel, Sweep1, Sweep2, heatmaps, tipping};
 pub use threats::{ThreatArm, ThreatInfo, threats};
+pub use tree::{TreeBranch, TreeFigure, tree};
+pub use waterfall::{WaterfallPanel, WaterfallStep, waterfall};
 
 /// An image format a figure can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -111,6 +111,12 @@ pub(crate) struct ScenarioToml {
     /// `year`), kept as written and checked by the command.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub sweep: Option<toml::Table>,
+    /// Branch points of a scenario tree (`simulate tree`): `outcome`, and `points.<name>` with
+    /// a `year` and `alternatives.<name>` (each effects as an event has, and an optional
+    /// `probability`); read and checked by the tree command, not part of the resolved file.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    #[allow(dead_code)] // accepted here so the trunk loads; `experiment::tree` reads it
+    pub branches: Option<toml::Table>,
 }
 
 /// `[years]`.

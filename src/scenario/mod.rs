@@ -24,6 +24,7 @@ mod spanned;
 mod start;
 
 pub use describe::{DescribeRow, describe};
+pub(crate) use error::render as render_snippet;
 pub use error::{ErrorKind, Place, ScenarioError};
 pub use failure::OnFailure;
 pub use layers::io_text;
