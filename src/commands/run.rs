@@ -6,7 +6,7 @@
 //! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
 
 use super::common::{
-    Progress, command_line, default_out, formats, load, open_out, plan_for, threads, usage,
+    Progress, command_line, default_out_for, formats, load, open_out, plan_for, threads, usage,
     warn_failures, write_results,
 };
 use crate::checkpoint::{self, Saved};
@@ -88,7 +88,12 @@ fn watch(args: &RunArgs) -> anyhow::Result<()> {
             if STOP.load(Ordering::SeqCst) {
                 return Err(e);
             }
-            eprintln!("error: {e:#}");
+            // A scenario error renders its own `error: ` and place.
+            if e.downcast_ref::<crate::scenario::ScenarioError>().is_some() {
+                eprintln!("{e}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
         }
         eprintln!(
             "watching {} for changes (Ctrl-C to stop)",
@@ -143,7 +148,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         None => (full, None),
     };
     let out_path = e_args.out.clone().unwrap_or_else(|| {
-        let base = default_out(&s.name);
+        let base = default_out_for(&s, e_args.quiet);
         match shard {
             Some((k, n)) => base.join(format!("shard-{k}-of-{n}")),
             None => base,

@@ -244,9 +244,15 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
     out.push_str("<h2>Assumptions</h2>\n<p>Every number with a declared source, a confidence grade (A best, D a documented guess) or an uncertainty range drawn anew in each run. <code>simulate describe</code> lists all parameters.</p>\n");
     out.push_str("<table><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>conf.</th><th>drawn per run</th><th>source</th></tr></thead><tbody>\n");
     for r in scenario::describe(s) {
-        if r.source.is_none() && r.confidence.is_none() && r.dist.is_none() {
+        if r.source.is_none() && r.confidence.is_none() && r.dist.is_none() && r.set.is_none() {
             continue;
         }
+        // A value changed by --set keeps a trace: what it replaced, and where.
+        let source = match (&r.set, &r.source) {
+            (Some(set), Some(src)) => Some(format!("{set}; before: {src}")),
+            (Some(set), None) => Some(set.clone()),
+            (None, src) => src.clone(),
+        };
         let _ = writeln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -255,7 +261,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             esc(&r.unit),
             esc(r.confidence.as_deref().unwrap_or("")),
             esc(r.dist.as_deref().unwrap_or("")),
-            esc(r.source.as_deref().unwrap_or(""))
+            esc(source.as_deref().unwrap_or(""))
         );
     }
     out.push_str("</tbody></table>\n");
