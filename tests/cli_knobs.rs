@@ -54,7 +54,10 @@ fn an_inherited_event_is_switched_off_with_enabled_false() {
         "extends = \"eu_credible_accession.toml\"\nname = \"off\"\n\
          [events.credible_perspective]\nenabled = false\n",
     )]);
-    let (code, _, err) = run_in(dir.path(), &["run", "off.toml", "--runs", "4", "-q", "--out", "o"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["run", "off.toml", "--runs", "4", "-q", "--out", "o"],
+    );
     assert_eq!(code, 0, "{err}");
     let text = resolved(dir.path(), "o");
     assert!(!text.contains("credible_perspective"), "{text}");
@@ -81,7 +84,10 @@ fn threats_rules_and_random_events_are_switched_off_too() {
     )]);
     let (code, out, err) = run_in(dir.path(), &["check", "off.toml"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("1 threats") && out.contains("0 rules"), "{out}");
+    assert!(
+        out.contains("1 threats") && out.contains("0 rules"),
+        "{out}"
+    );
     // A reference to a threat switched off says where it was switched off.
     let dir = dir_with(&[(
         "off.toml",
@@ -103,7 +109,10 @@ fn switching_off_an_entry_no_file_declares_is_refused() {
     )]);
     let (code, _, err) = run_in(dir.path(), &["check", "off.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("off.toml:2:9: events.nope.enabled = false: no such event `nope`"), "{err}");
+    assert!(
+        err.contains("off.toml:2:9: events.nope.enabled = false: no such event `nope`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -115,8 +124,16 @@ fn empty_effect_tables_are_refused_at_their_place() {
     )]);
     let (code, _, err) = run_in(dir.path(), &["check", "empty.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("empty.toml:3:8: events.credible_perspective.ramp = {}: an empty effect does nothing"), "{err}");
-    assert!(err.contains("empty.toml:4:9: events.credible_perspective.scale = {}"), "{err}");
+    assert!(
+        err.contains(
+            "empty.toml:3:8: events.credible_perspective.ramp = {}: an empty effect does nothing"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("empty.toml:4:9: events.credible_perspective.scale = {}"),
+        "{err}"
+    );
     assert!(err.contains("enabled = false"), "{err}");
 }
 
@@ -164,12 +181,32 @@ fn scaling_a_share_past_the_budget_is_refused_and_the_level_doubles_alone() {
     );
     let (code, _, err) = run_in(
         dir.path(),
-        &["run", "level.toml", "--runs", "8", "-q", "--out", "l", "--format", "svg"],
+        &[
+            "run",
+            "level.toml",
+            "--runs",
+            "8",
+            "-q",
+            "--out",
+            "l",
+            "--format",
+            "svg",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run_in(
         dir.path(),
-        &["run", "baseline.toml", "--runs", "8", "-q", "--out", "b", "--format", "svg"],
+        &[
+            "run",
+            "baseline.toml",
+            "--runs",
+            "8",
+            "-q",
+            "--out",
+            "b",
+            "--format",
+            "svg",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     // Mean level of an EU instrument in a year, from summary.csv.
@@ -196,9 +233,25 @@ fn a_rule_that_may_break_a_sum_is_a_recorded_warning() {
         "extends = \"baseline.toml\"\nname = \"rule\"\n[rules.arms]\nwhen = \"year >= 2030\"\n\
          add = { \"powers.RU.mix.arms\" = 0.9 }\n",
     )]);
-    let (code, _, err) = run_in(dir.path(), &["run", "rule.toml", "--runs", "2", "-q", "--out", "r", "--format", "svg"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "run",
+            "rule.toml",
+            "--runs",
+            "2",
+            "-q",
+            "--out",
+            "r",
+            "--format",
+            "svg",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("warning: rule.toml:5:32: rules.arms.add.\"powers.RU.mix.arms\": if it fires"), "{err}");
+    assert!(
+        err.contains("warning: rule.toml:5:32: rules.arms.add.\"powers.RU.mix.arms\": if it fires"),
+        "{err}"
+    );
     let manifest = std::fs::read_to_string(dir.path().join("r/manifest.json")).expect("manifest");
     assert!(manifest.contains("rules.arms.add"), "{manifest}");
 }
@@ -215,11 +268,30 @@ fn impose_and_lift_carry_sanctions_out_whatever_the_state_does() {
          [events.us_sanctions]\nyear = 2027\nimpose = [\"us_5g\"]\n\
          [events.us_lifts]\nyear = 2033\nlift = [\"us_5g\"]\n",
     )]);
-    let (code, _, err) = run_in(dir.path(), &["run", "sanction.toml", "--runs", "20", "-q", "--out", "s", "--format", "svg"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "run",
+            "sanction.toml",
+            "--runs",
+            "20",
+            "-q",
+            "--out",
+            "s",
+            "--format",
+            "svg",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let events = std::fs::read_to_string(dir.path().join("s/events.csv")).expect("events");
-    assert!(events.contains("2027,threat_imposed,us_5g,1.000000"), "{events}");
-    assert!(events.contains("2033,threat_lifted,us_5g,1.000000"), "{events}");
+    assert!(
+        events.contains("2027,threat_imposed,us_5g,1.000000"),
+        "{events}"
+    );
+    assert!(
+        events.contains("2033,threat_lifted,us_5g,1.000000"),
+        "{events}"
+    );
     let summary = std::fs::read_to_string(dir.path().join("s/summary.csv")).expect("summary");
     let imposed = |year: &str| -> f64 {
         summary
@@ -229,7 +301,9 @@ fn impose_and_lift_carry_sanctions_out_whatever_the_state_does() {
             .map(|c| c[4].parse().expect("mean"))
             .expect("row")
     };
-    assert!(imposed("2026") < 1e-9 && (imposed("2030") - 1.0).abs() < 1e-9 && imposed("2035") < 1e-9);
+    assert!(
+        imposed("2026") < 1e-9 && (imposed("2030") - 1.0).abs() < 1e-9 && imposed("2035") < 1e-9
+    );
     // An unknown threat in `impose` says so.
     let dir = dir_with(&[(
         "bad.toml",
@@ -237,7 +311,10 @@ fn impose_and_lift_carry_sanctions_out_whatever_the_state_does() {
     )]);
     let (code, _, err) = run_in(dir.path(), &["check", "bad.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("bad.toml:4:11: events.x.impose: no such threat `us_5h`"), "{err}");
+    assert!(
+        err.contains("bad.toml:4:11: events.x.impose: no such threat `us_5h`"),
+        "{err}"
+    );
 }
 
 // --- 5. Errors all at once ---
@@ -255,8 +332,12 @@ fn check_reports_every_error_in_file_order() {
     let (code, _, err) = run_in(dir.path(), &["check", "typos.toml"]);
     assert_eq!(code, 2);
     // Both `yaer` typos, in file order, and nothing about a missing `year`.
-    let first = err.find("typos.toml:3:1: unknown key `events.a.yaer`").expect(&err);
-    let second = err.find("typos.toml:9:1: unknown key `events.c.yaer`").expect(&err);
+    let first = err
+        .find("typos.toml:3:1: unknown key `events.a.yaer`")
+        .expect(&err);
+    let second = err
+        .find("typos.toml:9:1: unknown key `events.c.yaer`")
+        .expect(&err);
     assert!(first < second, "{err}");
     assert!(!err.contains("missing"), "{err}");
     assert!(err.contains("2 errors"), "{err}");
@@ -288,7 +369,10 @@ fn check_reports_every_error_in_file_order() {
 
 #[test]
 fn a_misplaced_mix_key_points_into_mix() {
-    let dir = dir_with(&[("m.toml", "extends = \"baseline.toml\"\n[powers.CN]\nloans = 0.5\n")]);
+    let dir = dir_with(&[(
+        "m.toml",
+        "extends = \"baseline.toml\"\n[powers.CN]\nloans = 0.5\n",
+    )]);
     let (code, _, err) = run_in(dir.path(), &["check", "m.toml"]);
     assert_eq!(code, 2);
     assert!(err.contains("write `mix.loans`"), "{err}");
@@ -310,11 +394,17 @@ fn a_childs_broken_shares_blame_the_child_and_print_numbers_as_written() {
 
 #[test]
 fn a_new_threat_without_sender_is_named_as_no_such_threat() {
-    let dir = dir_with(&[("t.toml", "extends = \"baseline.toml\"\n[threats.us_5g]\nseverity = 2\n")]);
+    let dir = dir_with(&[(
+        "t.toml",
+        "extends = \"baseline.toml\"\n[threats.us_5g]\nseverity = 2\n",
+    )]);
     let (code, _, err) = run_in(dir.path(), &["check", "t.toml"]);
     assert_eq!(code, 2);
     assert!(err.contains("t.toml:2:1: no such threat `us_5g`"), "{err}");
-    assert!(err.contains("needs `sender`, `rival` and `domain`"), "{err}");
+    assert!(
+        err.contains("needs `sender`, `rival` and `domain`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -326,14 +416,24 @@ fn a_starting_value_in_an_effect_is_refused_at_its_place_in_plain_words() {
     )]);
     let (code, _, err) = run_in(dir.path(), &["check", "s.toml"]);
     assert_eq!(code, 2);
-    assert!(err.contains("s.toml:4:9:") && err.contains("is a starting value: it is read once, before the first year"), "{err}");
+    assert!(
+        err.contains("s.toml:4:9:")
+            && err.contains("is a starting value: it is read once, before the first year"),
+        "{err}"
+    );
 }
 
 #[test]
 fn negative_runs_get_a_plain_message_not_a_dash_hint() {
-    let (code, _, err) = run_in(Path::new(env!("CARGO_MANIFEST_DIR")), &["run", "scenarios/baseline.toml", "--runs", "-5"]);
+    let (code, _, err) = run_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["run", "scenarios/baseline.toml", "--runs", "-5"],
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("-5: allowed a whole number, at least 1"), "{err}");
+    assert!(
+        err.contains("-5: allowed a whole number, at least 1"),
+        "{err}"
+    );
     assert!(!err.contains("'-- -5'"), "{err}");
 }
 
@@ -360,12 +460,32 @@ fn watch_mode_prints_a_scenario_error_once() {
 #[test]
 fn set_is_traced_in_the_manifest_and_report_and_gets_its_own_folder() {
     let dir = dir_with(&[]);
-    let (code, _, err) = run_in(dir.path(), &["run", "baseline.toml", "--runs", "4", "-q", "--format", "svg"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "run",
+            "baseline.toml",
+            "--runs",
+            "4",
+            "-q",
+            "--format",
+            "svg",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let plain = std::fs::read(dir.path().join("output/baseline/summary.csv")).expect("summary");
     let (code, _, err) = run_in(
         dir.path(),
-        &["run", "baseline.toml", "--runs", "4", "--format", "svg", "--set", "powers.US.budget=0.8"],
+        &[
+            "run",
+            "baseline.toml",
+            "--runs",
+            "4",
+            "--format",
+            "svg",
+            "--set",
+            "powers.US.budget=0.8",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("results go to output/baseline-set-"), "{err}");
@@ -377,7 +497,10 @@ fn set_is_traced_in_the_manifest_and_report_and_gets_its_own_folder() {
     let folder = std::fs::read_dir(dir.path().join("output"))
         .expect("output")
         .map(|e| e.expect("entry").path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("baseline-set-")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("baseline-set-"))
+        })
         .expect("the variant's folder");
     let manifest = std::fs::read_to_string(folder.join("manifest.json")).expect("manifest");
     let json: serde_json::Value = serde_json::from_str(&manifest).expect("json");
@@ -385,11 +508,23 @@ fn set_is_traced_in_the_manifest_and_report_and_gets_its_own_folder() {
     assert_eq!(o["path"], "powers.US.budget");
     assert_eq!(o["new"], "0.8");
     assert!(o["old"].as_str().expect("old").contains("0.4"), "{o}");
-    assert!(o["old_at"].as_str().expect("at").starts_with("baseline.toml:"), "{o}");
+    assert!(
+        o["old_at"]
+            .as_str()
+            .expect("at")
+            .starts_with("baseline.toml:"),
+        "{o}"
+    );
     assert_eq!(o["note"], "set on the command line");
     let report = std::fs::read_to_string(folder.join("report.html")).expect("report");
-    assert!(report.contains("<code>powers.US.budget</code>"), "row missing");
-    assert!(report.contains("set on the command line:"), "no trace in the report");
+    assert!(
+        report.contains("<code>powers.US.budget</code>"),
+        "row missing"
+    );
+    assert!(
+        report.contains("set on the command line:"),
+        "no trace in the report"
+    );
 }
 
 // --- 9. Names and reference ---
@@ -400,11 +535,22 @@ fn state_is_a_deprecated_alias_of_government() {
         "old.toml",
         "extends = \"baseline.toml\"\nname = \"old\"\n[state]\nopinion_weight = 0.7\n",
     )]);
-    let (code, _, err) = run_in(dir.path(), &["run", "old.toml", "--runs", "2", "-q", "--out", "o", "--format", "svg"]);
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "run", "old.toml", "--runs", "2", "-q", "--out", "o", "--format", "svg",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("warning: old.toml:3:2: [state] is the old name of [government]"), "{err}");
+    assert!(
+        err.contains("warning: old.toml:3:2: [state] is the old name of [government]"),
+        "{err}"
+    );
     let text = resolved(dir.path(), "o");
-    assert!(text.contains("[government]") && !text.contains("[state]"), "{text}");
+    assert!(
+        text.contains("[government]") && !text.contains("[state]"),
+        "{text}"
+    );
     assert!(text.contains("opinion_weight = 0.7"), "{text}");
     let (_, out, _) = run_in(dir.path(), &["describe", "old.toml"]);
     assert!(out.contains("government.opinion_weight"), "{out}");
@@ -423,11 +569,18 @@ fn describe_gives_every_row_a_unit_and_a_meaning_and_lists_threat_parameters() {
     assert!(rows.len() > 200, "{}", rows.len());
     for row in &rows {
         // path, value, unit, range, then the meaning: at least five columns of text.
-        let cols: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        let cols: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
         assert!(cols.len() >= 5, "a row without unit or meaning: {row}");
     }
-    for want in ["threats.<id>.red_line", "threats.<id>.severity", "threats.<id>.lift"] {
+    for want in [
+        "threats.<id>.red_line",
+        "threats.<id>.severity",
+        "threats.<id>.lift",
+    ] {
         assert!(rows.iter().any(|r| r.starts_with(want)), "{want} missing");
     }
 }
-
