@@ -185,11 +185,11 @@ fn set_by(s: &Scenario, path: &str) -> Option<String> {
 
 /// The first sentence of the documentation of the key a canonical path stands for.
 pub(crate) fn meaning(path: &str) -> String {
-    let root = super::json_schema();
-    let mut node = &root;
+    let root = super::layers::schema();
+    let mut node = root;
     let mut found: Option<&serde_json::Value> = None;
     for part in path.split('.') {
-        let here = resolve(node, &root);
+        let here = resolve(node, root);
         let part = part.trim_end_matches(|c: char| c.is_ascii_digit() && part.starts_with("issue"));
         let next = here
             .get("properties")

@@ -404,7 +404,7 @@ fn lookup<'t, 'a>(table: &'t DeTable<'a>, path: &[String]) -> Option<&'t Spanned
 }
 
 /// The schema of the format, built once.
-fn schema() -> &'static serde_json::Value {
+pub(crate) fn schema() -> &'static serde_json::Value {
     static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(super::json_schema)
 }
