@@ -419,7 +419,7 @@ fn an_unknown_key_gets_a_suggestion_and_the_allowed_keys() {
         &[],
         &[
             "test.toml:2:1",
-            "state.domain_weights.economics",
+            "government.domain_weights.economics",
             "did you mean `economy`?",
         ],
     );
@@ -504,7 +504,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:12",
-            "state.max_move",
+            "government.max_move",
             "reaches outside the allowed range 0 to 1",
         ],
     );
@@ -514,7 +514,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:19",
-            "state.election_period",
+            "government.election_period",
             "a distribution is not allowed here",
             "allowed an integer 0 to 100",
         ],
@@ -772,7 +772,7 @@ fn a_broken_sum_points_at_the_table_that_broke_it() {
     refused(
         "[state.domain_weights]\neconomy = 0.5\n",
         &[],
-        &["test.toml:1:", "state.domain_weights", "must sum to 1"],
+        &["test.toml:1:", "government.domain_weights", "must sum to 1"],
     );
 }
 
