@@ -100,13 +100,13 @@ pub struct ScenarioArgs {
 #[derive(Args, Debug, Clone)]
 pub struct EnsembleArgs {
     /// Runs in the ensemble (default: the scenario's `ensemble.runs`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = count_arg)]
     pub runs: Option<usize>,
     /// Master seed (default: the scenario's `ensemble.seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = seed_arg)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = count_arg)]
     pub threads: Option<usize>,
     /// Results folder (default: output/<scenario name>/).
     #[arg(long)]
@@ -463,5 +463,28 @@ mod tests {
         let args =
             with_default_subcommand(vec!["simulate".into(), "check".into(), "s.toml".into()]);
         assert_eq!(args[1], "check");
+    }
+}
+
+/// A count on the command line (`--runs`, `--threads`): a whole number, at least 1.
+fn count_arg(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<i128>() {
+        // 0 is left to the command, which says what it means there.
+        Ok(n) if n >= 0 => usize::try_from(n).map_err(|_| format!("{n} is too large")),
+        Ok(n) => Err(format!("{n}: allowed a whole number, at least 1")),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number: allowed 1, 2, 3, ..."
+        )),
+    }
+}
+
+/// A seed on the command line: a whole number, at least 0.
+fn seed_arg(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<i128>() {
+        Ok(n) if n >= 0 => u64::try_from(n).map_err(|_| format!("{n} is too large")),
+        Ok(n) => Err(format!("{n}: allowed a whole number, at least 0")),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number: allowed 0, 1, 2, ..."
+        )),
     }
 }

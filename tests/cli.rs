@@ -739,7 +739,7 @@ fn bad_unknown_key_suggests_the_right_one() {
             "unknown_key.toml:3:1",
             "powers.US.budgt",
             "did you mean `budget`?",
-            "allowed keys: name, color, budget",
+            "allowed keys: accession, budget, bust_cost",
         ],
     );
 }
@@ -774,7 +774,7 @@ fn bad_distribution() {
         &[&fixture("bad_distribution.toml"), "--out", "out"],
         &[
             "bad_distribution.toml:3:20",
-            "state.inertia.dist = \"gaussian\"",
+            "government.inertia.dist = \"gaussian\"",
             "allowed uniform, normal, triangular, beta",
         ],
     );

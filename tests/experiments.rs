@@ -64,6 +64,8 @@ fn scenario(spec: ParamSpec) -> Scenario {
         sweep: None,
         particles: Vec::new(),
         reference: None,
+        warnings: Vec::new(),
+        overrides: Vec::new(),
     }
 }
 

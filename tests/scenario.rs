@@ -353,7 +353,13 @@ fn the_resolved_toml_loads_to_the_same_scenario() {
 fn describe_lists_every_parameter() {
     let s = fixture("full.toml");
     let rows = describe(&s);
-    assert_eq!(rows.len(), Target::all(s.base.spec()).len() + 9);
+    // Every target, the 9 whole-number settings, the 11 parameters of a new threat.
+    assert_eq!(rows.len(), Target::all(s.base.spec()).len() + 9 + 11);
+    assert!(
+        rows.iter()
+            .all(|r| !r.unit.is_empty() && !r.meaning.is_empty()),
+        "{rows:#?}"
+    );
     let budget = rows.iter().find(|r| r.path == "powers.US.budget").unwrap();
     assert!(close(budget.value, 0.3));
     assert_eq!(budget.range, "0 to 100");
@@ -394,17 +400,17 @@ fn an_unknown_key_gets_a_suggestion_and_the_allowed_keys() {
             "test.toml:2:1",
             "powers.US.budgt",
             "did you mean `budget`?",
-            "allowed keys: name, color, budget",
+            "allowed keys: accession, budget, bust_cost",
         ],
     );
     assert_eq!(e.kind, ErrorKind::UnknownKey);
     refused(
-        "[government]\ninertia = 1\n",
+        "[goverment]\ninertia = 1\n",
         &[],
         &[
             "test.toml:1:2",
-            "unknown key `government`",
-            "did you mean `state`?",
+            "unknown key `goverment`",
+            "did you mean `government`?",
             "allowed keys:",
         ],
     );
@@ -413,7 +419,7 @@ fn an_unknown_key_gets_a_suggestion_and_the_allowed_keys() {
         &[],
         &[
             "test.toml:2:1",
-            "state.domain_weights.economics",
+            "government.domain_weights.economics",
             "did you mean `economy`?",
         ],
     );
@@ -446,7 +452,7 @@ fn a_wrong_type_says_what_was_expected() {
         &[],
         &[
             "test.toml:2:8",
-            "state.name = 3",
+            "government.name = 3",
             "expected a string, found an integer",
         ],
     );
@@ -480,7 +486,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:",
-            "state.inertia.sd = -1",
+            "government.inertia.sd = -1",
             "allowed greater than 0",
         ],
     );
@@ -489,7 +495,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:20",
-            "state.inertia.dist = \"gaussian\"",
+            "government.inertia.dist = \"gaussian\"",
             "allowed uniform, normal, triangular, beta",
         ],
     );
@@ -498,7 +504,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:12",
-            "state.max_move",
+            "government.max_move",
             "reaches outside the allowed range 0 to 1",
         ],
     );
@@ -508,7 +514,7 @@ fn a_bad_distribution_is_explained() {
         &[],
         &[
             "test.toml:2:19",
-            "state.election_period",
+            "government.election_period",
             "a distribution is not allowed here",
             "allowed an integer 0 to 100",
         ],
@@ -543,7 +549,7 @@ fn an_unknown_power_in_an_effect_path_names_the_declared_ones() {
         &[],
         &[
             "test.toml:3:18",
-            "unknown threat `us_5h`",
+            "no such threat `us_5h`",
             "declared threats are none",
         ],
     );
@@ -766,7 +772,7 @@ fn a_broken_sum_points_at_the_table_that_broke_it() {
     refused(
         "[state.domain_weights]\neconomy = 0.5\n",
         &[],
-        &["test.toml:1:", "state.domain_weights", "must sum to 1"],
+        &["test.toml:1:", "government.domain_weights", "must sum to 1"],
     );
 }
 
@@ -777,7 +783,9 @@ fn an_error_in_a_parent_names_the_parent() {
     let e = load_str("extends = \"parent.toml\"\n", "kid.toml", dir.path(), &[]).unwrap_err();
     let message = e.to_string();
     assert!(
-        message.contains("parent.toml:3:11: state.inertia = -2 is out of range: allowed 0 to 100"),
+        message.contains(
+            "parent.toml:3:11: government.inertia = -2 is out of range: allowed 0 to 100"
+        ),
         "{message}"
     );
 }

@@ -68,9 +68,37 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Loads a scenario with overrides.
+/// Loads a scenario with overrides; its warnings go to stderr.
 pub fn load(path: &Path, set: &[String]) -> anyhow::Result<Scenario> {
-    Ok(scenario::load(path, set)?)
+    let s = scenario::load(path, set)?;
+    for w in &s.warnings {
+        eprintln!("{w}");
+    }
+    Ok(s)
+}
+
+/// Where a command writes a scenario's results when `--out` is not given: `output/<name>`,
+/// or, when `--set` changed values, `output/<name>-set-<hash>` named after the changes, so
+/// that the unmodified scenario's results are never replaced by a variant's (said on
+/// stderr unless `quiet`).
+pub fn default_out_for(s: &Scenario, quiet: bool) -> PathBuf {
+    if s.overrides.is_empty() {
+        return default_out(&s.name);
+    }
+    let args: Vec<&str> = s.overrides.iter().map(|o| o.arg.as_str()).collect();
+    let hash = export::sha256_hex(args.join("\n").as_bytes());
+    let dir = default_out(&format!("{}-set-{}", s.name, &hash[..8]));
+    if !quiet {
+        eprintln!(
+            "note: --set changed {} value{} and no --out was given: results go to {} ({} keeps \
+             the unmodified scenario's)",
+            args.len(),
+            if args.len() == 1 { "" } else { "s" },
+            dir.display(),
+            default_out(&s.name).display()
+        );
+    }
+    dir
 }
 
 /// Plot formats from the command line, without repeats.
@@ -343,6 +371,15 @@ pub fn write_results(
         "wall_seconds": wall,
         "plot_seconds": plot_seconds,
         "seed_rule": "run seed = SplitMix-derived from (master seed, case, replicate); streams per component (ChaCha8)",
+        "overrides": s.overrides.iter().map(|o| serde_json::json!({
+            "arg": o.arg,
+            "path": o.path,
+            "old": o.old,
+            "old_at": o.old_at,
+            "new": o.new,
+            "note": "set on the command line",
+        })).collect::<Vec<_>>(),
+        "warnings": s.warnings,
         "extra": extra,
         "sensitivity_indices_from": st.as_ref().map(|t| t.from.clone()),
     });

@@ -21,25 +21,29 @@ pub fn describe(args: &ScenarioArgs) -> anyhow::Result<()> {
     let w = rows.iter().map(|r| r.path.len()).max().unwrap_or(10).max(9);
     let _ = writeln!(
         buf,
-        "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  source / distribution",
+        "{:<w$}  {:>12}  {:<30}  {:<18}  {:<4}  meaning; source / distribution",
         "parameter", "value", "unit", "allowed", "conf"
     );
     for r in rows {
-        let extra = match (&r.dist, &r.source) {
-            (Some(d), Some(src)) => format!("{d}; {src}"),
-            (Some(d), None) => d.clone(),
-            (None, Some(src)) => src.clone(),
-            (None, None) => String::new(),
-        };
+        let extra: Vec<&str> = [
+            Some(r.meaning.as_str()),
+            r.dist.as_deref(),
+            r.source.as_deref(),
+            r.set.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .collect();
         let _ = writeln!(
             buf,
-            "{:<w$}  {:>12}  {:<26}  {:<18}  {:<4}  {}",
+            "{:<w$}  {:>12}  {:<30}  {:<18}  {:<4}  {}",
             r.path,
             format_value(r.value),
             r.unit,
             r.range,
             r.confidence.as_deref().unwrap_or(""),
-            extra
+            extra.join("; ")
         );
     }
     emit(&buf)

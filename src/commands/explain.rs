@@ -2,8 +2,8 @@
 //! table on stdout, `drivers.csv` and one driver plot per power.
 
 use super::common::{
-    default_out, driver_bars, drivers_chart, emit, execute, formats, load, marks, open_out,
-    plan_for, threads, usage,
+    default_out_for, driver_bars, drivers_chart, emit, execute, formats, load, marks,
+    open_out, plan_for, threads, usage,
 };
 use crate::cli::ExplainArgs;
 use crate::export::tables;
@@ -64,7 +64,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
     let out_path = e_args
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&s.name).join("explain"));
+        .unwrap_or_else(|| default_out_for(&s, true).join("explain"));
     let out = open_out(&out_path, e_args.force)?;
     let ensemble = execute(&s, &plan, threads, e_args.quiet, &mut |_| Ok(()))?;
     let all_rows = tables::driver_rows(&ensemble, params);

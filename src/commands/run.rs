@@ -6,8 +6,8 @@
 //! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
 
 use super::common::{
-    Progress, STOP, command_line, default_out, formats, install_stop_handler, load, open_out,
-    parse_shard, plan_for, threads, usage, warn_failures, write_results,
+    Progress, STOP, command_line, default_out_for, formats, install_stop_handler, load,
+    open_out, parse_shard, plan_for, threads, usage, warn_failures, write_results,
 };
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
@@ -56,7 +56,12 @@ fn watch(args: &RunArgs) -> anyhow::Result<()> {
             if STOP.load(Ordering::SeqCst) {
                 return Err(e);
             }
-            eprintln!("error: {e:#}");
+            // A scenario error renders its own `error: ` and place.
+            if e.downcast_ref::<crate::scenario::ScenarioError>().is_some() {
+                eprintln!("{e}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
         }
         eprintln!(
             "watching {} for changes (Ctrl-C to stop)",
@@ -124,7 +129,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         None => (full, None),
     };
     let out_path = e_args.out.clone().unwrap_or_else(|| {
-        let base = default_out(&s.name);
+        let base = default_out_for(&s, e_args.quiet);
         match shard {
             Some((k, n)) => base.join(format!("shard-{k}-of-{n}")),
             None => base,

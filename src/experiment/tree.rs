@@ -140,6 +140,8 @@ pub fn error_at(
         key: Some(key.to_string()),
         message,
         snippet,
+        also: Vec::new(),
+        at: span.start,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Scripted events, rules and random events: phases 1 and 2 of the year
-//! (docs/model.md §3, §7). Effects change parameters by path, start threats, deliver aid,
-//! give citizens an experience, or call a snap election.
+//! (docs/model.md §3, §7). Effects change parameters by path, start, impose or lift threats,
+//! deliver aid, give citizens an experience, or call a snap election.
 
 use super::params::Effect;
 use super::record::{Fired, FiredKind};
@@ -116,6 +116,30 @@ pub fn apply(w: &mut World, effect: &Effect) {
                 w.threats[h].since = w.year;
                 w.rec.fired.push(Fired {
                     kind: FiredKind::ThreatIssued,
+                    index: h,
+                });
+            }
+        }
+        Effect::Impose(h) => {
+            if w.threats[h].stage != Stage::Imposed {
+                // Carrying a threat out is the signal of resolve the state learns from, as
+                // when the sender imposes after the grace years (docs/model.md §5.3).
+                let learning = w.p.threats[h].learning;
+                w.belief[h] += learning * (1.0 - w.belief[h]);
+                w.threats[h].stage = Stage::Imposed;
+                w.threats[h].since = w.year;
+                w.rec.fired.push(Fired {
+                    kind: FiredKind::ThreatImposed,
+                    index: h,
+                });
+            }
+        }
+        Effect::Lift(h) => {
+            if matches!(w.threats[h].stage, Stage::Threatened | Stage::Imposed) {
+                w.threats[h].stage = Stage::Lifted;
+                w.threats[h].since = w.year;
+                w.rec.fired.push(Fired {
+                    kind: FiredKind::ThreatLifted,
                     index: h,
                 });
             }

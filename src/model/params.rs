@@ -280,6 +280,10 @@ pub enum Effect {
     Param { target: Target, op: Op },
     /// Issue a threat now.
     StartThreat(usize),
+    /// Carry a threat out now: its sanctions are imposed whatever the state does.
+    Impose(usize),
+    /// Withdraw a threat or lift its sanctions now.
+    Lift(usize),
     /// A one-off delivery: adds to a power's instrument level this year.
     Deliver {
         power: PowerId,
@@ -665,7 +669,9 @@ fn check_structure(s: &ParamSpec) -> Result<(), ParamError> {
     let check_effects = |path: &str, effects: &[Effect]| -> Result<(), ParamError> {
         for e in effects {
             match e {
-                Effect::StartThreat(h) if *h >= s.threats.len() => {
+                Effect::StartThreat(h) | Effect::Impose(h) | Effect::Lift(h)
+                    if *h >= s.threats.len() =>
+                {
                     return Err(err(path.to_string(), "unknown threat"));
                 }
                 Effect::Deliver { power, amount, .. } => {
@@ -743,7 +749,7 @@ fn check_sums(s: &ParamSpec) -> Result<(), ParamError> {
     if (w - 1.0).abs() > 1e-6 {
         return Err(err(
             "government.domain_weights",
-            format!("sum to {w}: they must sum to 1"),
+            format!("sum to {}: they must sum to 1", (w * 1e9).round() / 1e9),
         ));
     }
     for p in &s.powers {
@@ -755,7 +761,10 @@ fn check_sums(s: &ParamSpec) -> Result<(), ParamError> {
         if share > 1.0 + 1e-6 {
             return Err(err(
                 format!("powers.{}.mix", p.id),
-                format!("budget shares sum to {share}: allowed at most 1"),
+                format!(
+                    "budget shares sum to {}: allowed at most 1",
+                    (share * 1e9).round() / 1e9
+                ),
             ));
         }
     }
@@ -764,7 +773,10 @@ fn check_sums(s: &ParamSpec) -> Result<(), ParamError> {
         if (total - 1.0).abs() > 1e-6 {
             return Err(err(
                 format!("alignment.agenda.{}", a.year),
-                format!("shares sum to {total}: they must sum to 1"),
+                format!(
+                    "shares sum to {}: they must sum to 1",
+                    (total * 1e9).round() / 1e9
+                ),
             ));
         }
         if a.shares.iter().any(|(_, v)| !(0.0..=1.0).contains(v)) {

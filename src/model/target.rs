@@ -44,6 +44,11 @@ impl Op {
 pub enum Target {
     Budget(PowerId),
     Mix(PowerId, Kind),
+    /// Level of a money instrument, budget × share (% of GDP a year): setting it moves the
+    /// budget by the change, so that the other instruments keep their levels (`scale` by 2
+    /// doubles the instrument and nothing else). Not a parameter of its own: a way to change
+    /// `budget` and `mix` together.
+    Level(PowerId, Kind),
     PowerTarget(PowerId),
     Responsiveness(PowerId),
     RivalryResponse(PowerId),
@@ -192,6 +197,7 @@ const ALIGN: &[(&str, Target)] = &[
 const POWER_FIELDS: &[&str] = &[
     "budget",
     "mix.<kind>",
+    "level.<kind>",
     "trade",
     "sovereignty_support",
     "accession",
@@ -303,6 +309,16 @@ impl Target {
                 if field == "mix" {
                     want(4, "powers.<id>.mix.<kind>")?;
                     return Ok(Target::Mix(p, find_kind(parts[3])?));
+                }
+                if field == "level" {
+                    want(4, "powers.<id>.level.<kind>")?;
+                    let k = find_kind(parts[3])?;
+                    // A kind outside the budget is its own level.
+                    return Ok(if k.is_budgeted() {
+                        Target::Level(p, k)
+                    } else {
+                        Target::Mix(p, k)
+                    });
                 }
                 want(3, "powers.<id>.<field>")?;
                 Ok(match field {
@@ -470,6 +486,7 @@ impl Target {
             Target::Budget(p) => format!("powers.{}.budget", pid(p)),
             Target::Mix(p, k) if k.is_budgeted() => format!("powers.{}.mix.{}", pid(p), k.name()),
             Target::Mix(p, k) => format!("powers.{}.{}", pid(p), k.name()),
+            Target::Level(p, k) => format!("powers.{}.level.{}", pid(p), k.name()),
             Target::PowerTarget(p) => format!("powers.{}.target", pid(p)),
             Target::Responsiveness(p) => format!("powers.{}.responsiveness", pid(p)),
             Target::RivalryResponse(p) => format!("powers.{}.rivalry_response", pid(p)),
@@ -532,7 +549,7 @@ impl Target {
     /// Allowed range `[lo, hi]` of the target.
     pub fn range(&self) -> (f64, f64) {
         match *self {
-            Target::Budget(_) => (0.0, 100.0),
+            Target::Budget(_) | Target::Level(..) => (0.0, 100.0),
             Target::Mix(_, Kind::Trade) => (0.0, 300.0),
             Target::Mix(_, _) => (0.0, 1.0),
             Target::PowerTarget(_) => (0.0, 1.0),
@@ -616,7 +633,7 @@ impl Target {
     /// Unit or meaning of the value, for `describe`.
     pub fn unit(&self) -> &'static str {
         match *self {
-            Target::Budget(_) => "% of GDP per year",
+            Target::Budget(_) | Target::Level(..) => "% of GDP per year",
             Target::Mix(_, k) if k.is_budgeted() => "share of budget",
             Target::Mix(_, k) => k.unit(),
             Target::Scale(_) => "unit of the kind",
@@ -635,6 +652,7 @@ impl Target {
         match *self {
             Target::Budget(p) => s.powers[p].budget,
             Target::Mix(p, k) => s.powers[p].mix[k.index()],
+            Target::Level(p, k) => s.powers[p].budget * s.powers[p].mix[k.index()],
             Target::PowerTarget(p) => s.powers[p].target,
             Target::Responsiveness(p) => s.powers[p].responsiveness,
             Target::RivalryResponse(p) => s.powers[p].rivalry_response,
@@ -735,6 +753,20 @@ impl Target {
                 }
             }
             Target::Grace(h) => s.threats[h].grace = v.round().max(0.0) as u32,
+            Target::Level(p, k) => {
+                let power = &mut s.powers[p];
+                let (budget, i) = (power.budget, k.index());
+                let next = (budget + v - budget * power.mix[i]).max(0.0);
+                if next <= 0.0 {
+                    power.budget = 0.0;
+                    return;
+                }
+                for j in Kind::ALL.into_iter().filter(|j| j.is_budgeted()) {
+                    power.mix[j.index()] *= budget / next;
+                }
+                power.mix[i] = v.max(0.0) / next;
+                power.budget = next;
+            }
             Target::Issue(h, i) => {
                 let mut z = s.threats[h].issue.unwrap_or([-50.0, 0.0, 0.0]);
                 z[i] = v;
@@ -827,6 +859,7 @@ impl Target {
             Target::Rivalry(..)
             | Target::Grace(_)
             | Target::Issue(..)
+            | Target::Level(..)
             | Target::AgendaShare(..) => {
                 unreachable!("handled in Target::set")
             }

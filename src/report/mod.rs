@@ -307,7 +307,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
         "<table><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>conf.</th><th>drawn per run</th>{st_head}<th>source</th></tr></thead><tbody>"
     );
     for r in scenario::describe(s) {
-        if r.source.is_none() && r.confidence.is_none() && r.dist.is_none() {
+        if r.source.is_none() && r.confidence.is_none() && r.dist.is_none() && r.set.is_none() {
             continue;
         }
         let st_cell = ctx.sensitivity.map_or(String::new(), |st| {
@@ -316,6 +316,12 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
                 None => "<td>&ndash;</td>".to_string(),
             }
         });
+        // A value changed by --set keeps a trace: what it replaced, and where.
+        let source = match (&r.set, &r.source) {
+            (Some(set), Some(src)) => Some(format!("{set}; before: {src}")),
+            (Some(set), None) => Some(set.clone()),
+            (None, src) => src.clone(),
+        };
         let _ = writeln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{st_cell}<td>{}</td></tr>",
@@ -324,7 +330,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             esc(&r.unit),
             esc(r.confidence.as_deref().unwrap_or("")),
             esc(r.dist.as_deref().unwrap_or("")),
-            esc(r.source.as_deref().unwrap_or(""))
+            esc(source.as_deref().unwrap_or(""))
         );
     }
     out.push_str("</tbody></table>\n");

@@ -51,6 +51,8 @@ pub(crate) struct Converted {
     pub on_failure: super::OnFailure,
     pub resolved_toml: String,
     pub particles: Vec<Arc<ParticleSet>>,
+    /// Warnings for the user, each a complete line.
+    pub warnings: Vec<String>,
 }
 
 struct Ctx<'m> {
@@ -66,6 +68,15 @@ struct Ctx<'m> {
     particles: Vec<Arc<ParticleSet>>,
     /// The starting state from `[start] history`: used where the file gives no value.
     history: Option<HistoryStart>,
+    /// Errors found so far: the conversion goes on past a bad value so that `check` reports
+    /// every error of a file at once.
+    errors: std::cell::RefCell<Vec<ScenarioError>>,
+    /// Warnings for the user (deprecated names, effects that may break a sum when they fire).
+    warnings: std::cell::RefCell<Vec<String>>,
+    /// Entries switched off with `enabled = false`: (section, name, where).
+    disabled: Vec<(String, String, String)>,
+    /// Where each effect of each event kind was written, aligned with its `effects`.
+    effect_spans: BTreeMap<(u8, String), Vec<(Range<usize>, String)>>,
 }
 
 type Res<T> = Result<T, ScenarioError>;
@@ -109,6 +120,10 @@ pub(crate) fn convert(
         doc: Doc::default(),
         particles: Vec::new(),
         history: None,
+        errors: std::cell::RefCell::new(assembled.errors.clone()),
+        warnings: std::cell::RefCell::new(Vec::new()),
+        effect_spans: BTreeMap::new(),
+        disabled: assembled.disabled.clone(),
     };
     cx.doc.put(&[], "name", string(&name));
     cx.doc.put(&[], "description", string(&description));
@@ -122,24 +137,37 @@ pub(crate) fn convert(
     );
     cx.doc
         .put(&[], "reference", string(reference.unwrap_or("self")));
-    cx.years(file)?;
-    cx.start(file, assembled.history.as_ref(), &ids)?;
-    let (runs, seed) = cx.ensemble(file)?;
+    cx.keep(|cx| cx.years(file));
+    cx.keep(|cx| cx.start(file, assembled.history.as_ref(), &ids));
+    let (runs, seed) = match cx.ensemble(file) {
+        Ok(v) => v,
+        Err(e) => {
+            cx.note(e);
+            (DEFAULT_RUNS, DEFAULT_SEED)
+        }
+    };
     let on_failure = file.ensemble.as_ref().and_then(|e| e.on_failure.as_ref());
-    let on_failure = super::failure::on_failure(map, on_failure)?;
+    let on_failure = super::failure::on_failure(map, on_failure).unwrap_or_else(|e| {
+        cx.note(e);
+        super::OnFailure::Skip
+    });
     cx.doc
         .put(&["ensemble"], "on_failure", string(on_failure.name()));
-    cx.state(file)?;
-    cx.powers(file)?;
-    cx.instruments(file)?;
-    cx.rivalry(file)?;
-    cx.accession(file)?;
-    cx.threats(file)?;
-    cx.population(file)?;
-    cx.polls(file)?;
-    cx.alignment(file)?;
-    cx.events(file)?;
+    cx.keep(|cx| cx.state(file));
+    cx.keep(|cx| cx.powers(file));
+    cx.keep(|cx| cx.instruments(file));
+    cx.keep(|cx| cx.rivalry(file));
+    cx.keep(|cx| cx.accession(file));
+    cx.keep(|cx| cx.threats(file));
+    cx.keep(|cx| cx.population(file));
+    cx.keep(|cx| cx.polls(file));
+    cx.keep(|cx| cx.alignment(file));
+    cx.keep(|cx| cx.events(file));
+    if let Some(e) = ScenarioError::many(cx.errors.take()) {
+        return Err(e);
+    }
     let base = Params::new(cx.spec.clone()).map_err(|e| cx.param_error(e))?;
+    cx.check_effect_sums()?;
     let header = format!(
         "Scenario `{name}`, fully resolved by simulate {}: `extends` flattened, --set \
          applied,\nevery parameter written (defaults included). Loading this file gives the \
@@ -154,6 +182,7 @@ pub(crate) fn convert(
         ],
     );
     Ok(Converted {
+        warnings: cx.warnings.take(),
         name,
         description,
         base,
@@ -286,14 +315,6 @@ fn record_paths(target: Target, spec: &ParamSpec) -> Vec<String> {
     }
 }
 
-/// The TOML key path of a canonical parameter path (`government.x` is written `state.x`).
-fn toml_key(path: &str) -> String {
-    match path.strip_prefix("government") {
-        Some(rest) => format!("state{rest}"),
-        None => path.to_string(),
-    }
-}
-
 impl Ctx<'_> {
     fn err(
         &self,
@@ -353,8 +374,31 @@ impl Ctx<'_> {
         })
     }
 
+    /// Records an error and goes on.
+    fn note(&self, e: ScenarioError) {
+        self.errors.borrow_mut().push(e);
+    }
+
+    /// Runs a step; its error is recorded and the conversion goes on.
+    fn keep(&mut self, step: impl FnOnce(&mut Self) -> Res<()>) {
+        if let Err(e) = step(self) {
+            self.note(e);
+        }
+    }
+
     /// A model parameter: applies the value to the spec, records it, returns its TOML text.
+    /// A bad value is recorded as an error and the parameter keeps its default.
     fn param(&mut self, raw: Option<&Raw>, target: Target, key: &str) -> Res<String> {
+        match self.param_checked(raw, target, key) {
+            Ok(text) => Ok(text),
+            Err(e) => {
+                self.note(e);
+                Ok(fmt_f64(target.get(&self.spec)))
+            }
+        }
+    }
+
+    fn param_checked(&mut self, raw: Option<&Raw>, target: Target, key: &str) -> Res<String> {
         let Some(raw) = raw else {
             if let Some(text) = self.history_value(target) {
                 return Ok(text);
@@ -583,7 +627,6 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// A plain number (no distribution) within `[lo, hi]`.
     /// Precedence of the layer a span was written in: `--set` overrides (in the order given)
     /// above the scenario file, the file above its `extends` parents.
     fn layer_rank(&self, span: &std::ops::Range<usize>) -> usize {
@@ -601,7 +644,16 @@ impl Ctx<'_> {
         }
     }
 
-    fn plain(&self, raw: &Raw, key: &str, why: &str, (lo, hi): (f64, f64)) -> Res<f64> {
+    /// A plain number (no distribution) within `[lo, hi]`; a bad one is recorded as an error
+    /// and read as the nearest allowed value.
+    fn plain(&self, raw: &Raw, key: &str, why: &str, range: (f64, f64)) -> Res<f64> {
+        self.plain_checked(raw, key, why, range).or_else(|e| {
+            self.note(e);
+            Ok(0.0_f64.clamp(range.0, range.1.max(range.0)))
+        })
+    }
+
+    fn plain_checked(&self, raw: &Raw, key: &str, why: &str, (lo, hi): (f64, f64)) -> Res<f64> {
         let n = parse_number(self.map, raw, key, Some(why))?;
         let v = n.center();
         if v < lo || v > hi {
@@ -619,9 +671,14 @@ impl Ctx<'_> {
         Ok(v)
     }
 
-    /// A whole number, or the default.
+    /// A whole number, or the default (also when it is bad: the error is recorded).
     fn int(&self, raw: Option<&Raw>, key: &str, range: (i64, i64), default: i64) -> Res<i64> {
-        raw.map_or(Ok(default), |r| parse_int(self.map, r, key, range))
+        Ok(raw.map_or(default, |r| {
+            parse_int(self.map, r, key, range).unwrap_or_else(|e| {
+                self.note(e);
+                default
+            })
+        }))
     }
 
     /// One number per power: `1.0` for all, or `{ EU = 1.0, US = 1.2 }`. Returns the inline
@@ -757,8 +814,8 @@ impl Ctx<'_> {
     }
 
     fn state(&mut self, file: &ScenarioToml) -> Res<()> {
-        let st = file.state.as_ref();
-        let s = ["state"];
+        let st = file.government.as_ref();
+        let s = ["government"];
         if let Some(name) = st.and_then(|s| s.name.as_ref()) {
             self.spec.government.state = name.get_ref().clone();
         }
@@ -766,7 +823,7 @@ impl Ctx<'_> {
             .put(&s, "name", string(&self.spec.government.state));
         let ac = self.per_power(
             st.and_then(|s| s.autonomy_cost.as_ref()),
-            "state.autonomy_cost",
+            "government.autonomy_cost",
             Target::AutonomyCost,
         )?;
         self.doc.put(&s, "autonomy_cost", ac);
@@ -859,25 +916,25 @@ impl Ctx<'_> {
             ),
         ];
         for (key, raw, target) in scalars {
-            let text = self.param(raw, target, &format!("state.{key}"))?;
+            let text = self.param(raw, target, &format!("government.{key}"))?;
             self.doc.put(&s, key, text);
         }
         let g = &self.spec.government;
         let period = self.int(
             st.and_then(|s| s.election_period.as_ref()),
-            "state.election_period",
+            "government.election_period",
             (0, 100),
             g.election_period.into(),
         )?;
         let first = self.int(
             st.and_then(|s| s.first_election.as_ref()),
-            "state.first_election",
+            "government.first_election",
             (1, 9999),
             g.first_election.into(),
         )?;
         let iterations = self.int(
             st.and_then(|s| s.ascent_iterations.as_ref()),
-            "state.ascent_iterations",
+            "government.ascent_iterations",
             (1, 10_000),
             g.ascent_iterations.into(),
         )?;
@@ -909,9 +966,10 @@ impl Ctx<'_> {
                 Domain::Technology => w.technology.as_ref(),
                 Domain::Diplomacy => w.diplomacy.as_ref(),
             });
-            let key = format!("state.domain_weights.{}", d.name());
+            let key = format!("government.domain_weights.{}", d.name());
             let text = self.param(raw, Target::DomainWeight(d), &key)?;
-            self.doc.put(&["state", "domain_weights"], d.name(), text);
+            self.doc
+                .put(&["government", "domain_weights"], d.name(), text);
         }
 
         let closeness = st.and_then(|s| s.initial_closeness.as_ref());
@@ -919,13 +977,17 @@ impl Ctx<'_> {
         let mut given: Vec<Option<(&Spanned<String>, &Raw)>> = vec![None; n];
         if let Some(c) = closeness {
             for (k, v) in c.get_ref() {
-                let p = self.power(k, "state.initial_closeness", "[state.initial_closeness]")?;
+                let p = self.power(
+                    k,
+                    "government.initial_closeness",
+                    "[government.initial_closeness]",
+                )?;
                 given[p] = Some((k, v));
             }
         }
         for (p, entry) in given.into_iter().enumerate() {
             let id = self.spec.powers[p].id.clone();
-            let key = format!("state.initial_closeness.{id}");
+            let key = format!("government.initial_closeness.{id}");
             let target = |d: Domain| Target::InitialCloseness(p, d);
             let text = match entry {
                 Some((_, v)) if is_map(v) => {
@@ -940,7 +1002,8 @@ impl Ctx<'_> {
                 }
                 None => self.per_domain_table(&[], &key, target)?,
             };
-            self.doc.put(&["state", "initial_closeness"], &id, text);
+            self.doc
+                .put(&["government", "initial_closeness"], &id, text);
         }
         Ok(())
     }
@@ -1689,26 +1752,104 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// A parameter path inside an effect (`state.` may stand for `government.`).
+    /// A parameter path inside an effect. `state.` is the old name of `government.` (read
+    /// with a warning); a misspelt path gets the closest existing one as a suggestion, and a
+    /// value that only sets the starting state is refused at its place.
     fn effect_target(&self, path: &Spanned<String>, key: &str) -> Res<Target> {
         let p = path.get_ref();
         let canonical = match p.strip_prefix("state.") {
-            Some(rest) => format!("government.{rest}"),
+            Some(rest) => {
+                self.warnings.borrow_mut().push(format!(
+                    "warning: {}: `{p}`: `state.` is the old name of `government.`; it still \
+                     works, but write `government.{rest}`",
+                    self.map.place_text(&path.span())
+                ));
+                format!("government.{rest}")
+            }
             None => p.clone(),
         };
-        Target::parse(&canonical, &self.spec).map_err(|message| {
+        let target = Target::parse(&canonical, &self.spec).map_err(|message| {
+            let hint = suggest(&canonical, self.known_paths().iter().map(String::as_str));
             self.err(
                 ErrorKind::UnknownName,
                 path.span(),
                 key,
-                format!("{key}: {message}"),
+                format!("{key}: {hint}{message}"),
             )
-        })
+        })?;
+        if target.is_initial() {
+            return Err(self.err(
+                ErrorKind::Invalid,
+                path.span(),
+                key,
+                format!(
+                    "{key}: `{canonical}` is a starting value: it is read once, before the first \
+                     year, so an event or rule cannot change it later; set it in the file \
+                     instead (or move the event to the first year and set it there)"
+                ),
+            ));
+        }
+        Ok(target)
     }
 
-    /// The effects of an event, rule or random event, and their TOML written back.
-    fn effects(&self, e: &EffectsToml<'_>, key: &str) -> Res<(Vec<Effect>, EffectTexts)> {
+    /// Every path an effect may change, for suggestions.
+    fn known_paths(&self) -> Vec<String> {
+        let spec = &self.spec;
+        let mut paths: Vec<String> = Target::all(spec).iter().map(|t| t.path(spec)).collect();
+        for (p, power) in spec.powers.iter().enumerate() {
+            paths.extend([
+                Target::Conditionality(p).path(spec),
+                Target::BustCost(p).path(spec),
+            ]);
+            for k in Kind::ALL.into_iter().filter(|k| k.is_budgeted()) {
+                paths.push(format!("powers.{}.level.{}", power.id, k.name()));
+            }
+        }
+        paths
+    }
+
+    /// A threat named in an effect list (`start_threats`, `impose`, `lift`).
+    fn threat_ref(&self, id: &Spanned<String>, key: &str) -> Res<usize> {
+        self.spec
+            .threats
+            .iter()
+            .position(|t| t.id == *id.get_ref())
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.spec.threats.iter().map(|t| t.id.as_str()).collect();
+                let off = self
+                    .disabled
+                    .iter()
+                    .find(|(s, n, _)| s == "threats" && n == id.get_ref())
+                    .map(|(_, _, at)| format!(" (`{}` is switched off at {at})", id.get_ref()))
+                    .unwrap_or_default();
+                self.err(
+                    ErrorKind::UnknownName,
+                    id.span(),
+                    key,
+                    format!(
+                        "{key}: no such threat `{}`{off}: {}declared threats are {}",
+                        id.get_ref(),
+                        suggest(id.get_ref(), known.iter().copied()),
+                        if known.is_empty() {
+                            "none ([threats.<id>])".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                )
+            })
+    }
+
+    /// The effects of an event, rule or random event, their TOML written back, and where
+    /// each effect was written (aligned with the effects). Every bad entry is recorded as an
+    /// error; the others are kept.
+    fn effects(
+        &self,
+        e: &EffectsToml<'_>,
+        key: &str,
+    ) -> Res<(Vec<Effect>, EffectTexts, Vec<(Range<usize>, String)>)> {
         let mut effects = Vec::new();
+        let mut spans = Vec::new();
         let mut out = Vec::new();
         if let Some(source) = e.source {
             out.push(("source", string(source.get_ref())));
@@ -1723,7 +1864,13 @@ impl Ctx<'_> {
             let mut texts = Vec::new();
             for (path, raw) in map {
                 let k = format!("{key}.{name}.{}", key_text(path.get_ref()));
-                let target = self.effect_target(path, &k)?;
+                let target = match self.effect_target(path, &k) {
+                    Ok(t) => t,
+                    Err(err) => {
+                        self.note(err);
+                        continue;
+                    }
+                };
                 let range = if name == "set" {
                     target.range()
                 } else {
@@ -1731,6 +1878,7 @@ impl Ctx<'_> {
                 };
                 let v = self.plain(raw, &k, "an effect value", range)?;
                 effects.push(Effect::Param { target, op: op(v) });
+                spans.push((raw.span(), k));
                 texts.push((path.get_ref().clone(), fmt_f64(v)));
             }
             out.push((name, inline(&texts)));
@@ -1739,7 +1887,13 @@ impl Ctx<'_> {
             let mut texts = Vec::new();
             for (path, ramp) in ramps {
                 let k = format!("{key}.ramp.{}", key_text(path.get_ref()));
-                let target = self.effect_target(path, &k)?;
+                let target = match self.effect_target(path, &k) {
+                    Ok(t) => t,
+                    Err(err) => {
+                        self.note(err);
+                        continue;
+                    }
+                };
                 let to = self.plain(
                     &ramp.get_ref().to,
                     &format!("{k}.to"),
@@ -1751,13 +1905,18 @@ impl Ctx<'_> {
                     &ramp.get_ref().years,
                     &format!("{k}.years"),
                     (1, 500),
-                )?;
+                )
+                .unwrap_or_else(|err| {
+                    self.note(err);
+                    1
+                });
                 // Checked to lie in 1..=500.
                 let years = years as u32;
                 effects.push(Effect::Param {
                     target,
                     op: Op::Ramp { to, years },
                 });
+                spans.push((ramp.span(), k));
                 texts.push((
                     path.get_ref().clone(),
                     format!("{{ to = {}, years = {years} }}", fmt_f64(to)),
@@ -1765,43 +1924,36 @@ impl Ctx<'_> {
             }
             out.push(("ramp", inline(&texts)));
         }
-        if let Some(ids) = e.start_threats {
+        let lists: [(
+            &'static str,
+            Option<&Vec<Spanned<String>>>,
+            fn(usize) -> Effect,
+        ); 3] = [
+            ("start_threats", e.start_threats, Effect::StartThreat),
+            ("impose", e.impose, Effect::Impose),
+            ("lift", e.lift, Effect::Lift),
+        ];
+        for (name, ids, effect) in lists {
+            let Some(ids) = ids else { continue };
             let mut texts = Vec::new();
+            let k = format!("{key}.{name}");
             for id in ids {
-                let h = self
-                    .spec
-                    .threats
-                    .iter()
-                    .position(|t| t.id == *id.get_ref())
-                    .ok_or_else(|| {
-                        let known: Vec<&str> =
-                            self.spec.threats.iter().map(|t| t.id.as_str()).collect();
-                        self.err(
-                            ErrorKind::UnknownName,
-                            id.span(),
-                            &format!("{key}.start_threats"),
-                            format!(
-                                "{key}.start_threats: unknown threat `{}`: {}declared threats \
-                                 are {}",
-                                id.get_ref(),
-                                suggest(id.get_ref(), known.iter().copied()),
-                                if known.is_empty() {
-                                    "none ([threats.<id>])".to_string()
-                                } else {
-                                    known.join(", ")
-                                }
-                            ),
-                        )
-                    })?;
-                effects.push(Effect::StartThreat(h));
-                texts.push(string(id.get_ref()));
+                match self.threat_ref(id, &k) {
+                    Ok(h) => {
+                        effects.push(effect(h));
+                        spans.push((id.span(), k.clone()));
+                        texts.push(string(id.get_ref()));
+                    }
+                    Err(err) => self.note(err),
+                }
             }
-            out.push(("start_threats", format!("[{}]", texts.join(", "))));
+            out.push((name, format!("[{}]", texts.join(", "))));
         }
         if let Some(deliveries) = e.deliver {
             let mut texts = Vec::new();
             for (i, d) in deliveries.iter().enumerate() {
                 let k = format!("{key}.deliver[{i}]");
+                let span = d.span();
                 let d = d.get_ref();
                 let power = self.power(&d.power, &format!("{k}.power"), &format!("{k}.power"))?;
                 let kind = Kind::parse(d.kind.get_ref()).ok_or_else(|| {
@@ -1828,6 +1980,7 @@ impl Ctx<'_> {
                     kind,
                     amount,
                 });
+                spans.push((span, k));
                 texts.push(format!(
                     "{{ power = {}, kind = {}, amount = {} }}",
                     string(d.power.get_ref()),
@@ -1841,6 +1994,7 @@ impl Ctx<'_> {
             let mut texts = Vec::new();
             for (i, x) in experiences.iter().enumerate() {
                 let k = format!("{key}.experience[{i}]");
+                let span = x.span();
                 let x = x.get_ref();
                 let power = self.power(&x.power, &format!("{k}.power"), &format!("{k}.power"))?;
                 let share = self.plain(
@@ -1856,6 +2010,7 @@ impl Ctx<'_> {
                     (-1.0, 1.0),
                 )?;
                 effects.push(Effect::Experience { power, share, sign });
+                spans.push((span, k));
                 texts.push(format!(
                     "{{ power = {}, share = {}, sign = {} }}",
                     string(x.power.get_ref()),
@@ -1868,24 +2023,50 @@ impl Ctx<'_> {
         if let Some(snap) = e.snap_election {
             if *snap.get_ref() {
                 effects.push(Effect::SnapElection);
+                spans.push((snap.span(), format!("{key}.snap_election")));
             }
             out.push(("snap_election", snap.get_ref().to_string()));
         }
-        Ok((effects, out))
+        Ok((effects, out, spans))
     }
 
     fn events(&mut self, file: &ScenarioToml) -> Res<()> {
         let (start, end) = (i64::from(self.spec.start), i64::from(self.spec.end));
+        let years_at = file
+            .years
+            .as_ref()
+            .and_then(|y| y.end.as_ref().or(y.start.as_ref()))
+            .map(|r| format!(" ([years] at {})", self.map.place_text(&r.span())))
+            .unwrap_or_default();
         let mut scripted = Vec::new();
         for (name, e) in file.events.iter().flatten() {
             let key = join_path(&["events", name.get_ref()]);
-            let year = parse_int(self.map, &e.year, &format!("{key}.year"), (1, 9999))?;
-            let (effects, out) = self.effects(&e.effects(), &key)?;
+            let year = self.int(Some(&e.year), &format!("{key}.year"), (1, 9999), start)?;
+            if year < start || year > end {
+                self.note(self.err(
+                    ErrorKind::OutOfRange,
+                    e.year.span(),
+                    &format!("{key}.year"),
+                    format!(
+                        "{key}.year = {year} is outside the scenario's years {start} to \
+                         {end}{years_at}: allowed {start} to {end} (an event outside them never \
+                         happens; switch an inherited one off with `enabled = false`)"
+                    ),
+                ));
+            }
+            let (effects, out, spans) = match self.effects(&e.effects(), &key) {
+                Ok(v) => v,
+                Err(err) => {
+                    self.note(err);
+                    continue;
+                }
+            };
             let sec = ["events", name.get_ref().as_str()];
             self.doc.put(&sec, "year", year.to_string());
             for (k, v) in out {
                 self.doc.put(&sec, k, v);
             }
+            self.effect_spans.insert((0, name.get_ref().clone()), spans);
             // Checked to lie in 1..=9999.
             scripted.push(ScriptedEvent {
                 name: name.get_ref().clone(),
@@ -1908,7 +2089,7 @@ impl Ctx<'_> {
             let until = self.int(e.until.as_ref(), &format!("{key}.until"), (1, 9999), end)?;
             if until < from {
                 let at = e.until.as_ref().or(e.from.as_ref()).map(Spanned::span);
-                return Err(self.map.error(
+                self.note(self.map.error(
                     ErrorKind::Invalid,
                     at,
                     Some(&format!("{key}.until")),
@@ -1916,8 +2097,15 @@ impl Ctx<'_> {
                         "{key}.until = {until} is before {key}.from = {from}: allowed until >= from"
                     ),
                 ));
+                continue;
             }
-            let (effects, out) = self.effects(&e.effects(), &key)?;
+            let (effects, out, spans) = match self.effects(&e.effects(), &key) {
+                Ok(v) => v,
+                Err(err) => {
+                    self.note(err);
+                    continue;
+                }
+            };
             let sec = ["random_events", name.get_ref().as_str()];
             self.doc.put(&sec, "probability", fmt_f64(probability));
             self.doc.put(&sec, "from", from.to_string());
@@ -1925,6 +2113,7 @@ impl Ctx<'_> {
             for (k, v) in out {
                 self.doc.put(&sec, k, v);
             }
+            self.effect_spans.insert((1, name.get_ref().clone()), spans);
             // Both checked to lie in 1..=9999.
             self.spec.random_events.push(RandomEvent {
                 name: name.get_ref().clone(),
@@ -1937,21 +2126,102 @@ impl Ctx<'_> {
 
         for (name, r) in file.rules.iter().flatten() {
             let key = join_path(&["rules", name.get_ref()]);
-            let condition = self.condition(&r.when, &format!("{key}.when"))?;
+            let condition = match self.condition(&r.when, &format!("{key}.when")) {
+                Ok(c) => c,
+                Err(err) => {
+                    self.note(err);
+                    continue;
+                }
+            };
             let once = r.once.as_ref().is_none_or(|o| *o.get_ref());
-            let (effects, out) = self.effects(&r.effects(), &key)?;
+            let (effects, out, spans) = match self.effects(&r.effects(), &key) {
+                Ok(v) => v,
+                Err(err) => {
+                    self.note(err);
+                    continue;
+                }
+            };
             let sec = ["rules", name.get_ref().as_str()];
             self.doc.put(&sec, "when", string(r.when.get_ref()));
             self.doc.put(&sec, "once", once.to_string());
             for (k, v) in out {
                 self.doc.put(&sec, k, v);
             }
+            self.effect_spans.insert((2, name.get_ref().clone()), spans);
             self.spec.rules.push(Rule {
                 name: name.get_ref().clone(),
                 condition,
                 once,
                 effects,
             });
+        }
+        Ok(())
+    }
+
+    /// Checks the effects against the invariants the file's own values obey (docs/model.md
+    /// §7): scripted events, applied in order to the parameters, must keep every value in its
+    /// range, each power's budget shares at most 1 and the domain weights summing to 1. They
+    /// are refused at the effect that breaks one. Rules and random events fire only in some
+    /// runs: each is tried alone on the parameters before and after every scripted event,
+    /// and one that would break an invariant there gives a warning (the run clamps the value
+    /// into its range, and the budget cap scales the power's instruments down).
+    fn check_effect_sums(&mut self) -> Res<()> {
+        let mut spec = self.spec.clone();
+        let mut states = vec![(String::new(), spec.clone())];
+        let mut errors = Vec::new();
+        for ev in &self.spec.events {
+            let spans = self.effect_spans.get(&(0, ev.name.clone()));
+            let at = |i: usize| spans.and_then(|s| s.get(i)).cloned();
+            if let Some((i, what)) = apply_checked(&mut spec, &ev.effects) {
+                let (span, key) = at(i).unzip();
+                let key = key.unwrap_or_else(|| format!("events.{}", ev.name));
+                errors.push(self.map.error(
+                    ErrorKind::Invalid,
+                    span,
+                    Some(&key),
+                    format!(
+                        "{key}: in {} {what}; the file itself could not say this, so the event \
+                         cannot either",
+                        ev.year
+                    ),
+                ));
+            }
+            states.push((
+                format!(" after events.{} ({})", ev.name, ev.year),
+                spec.clone(),
+            ));
+        }
+        if let Some(e) = ScenarioError::many(errors) {
+            return Err(e);
+        }
+        let others = self
+            .spec
+            .random_events
+            .iter()
+            .map(|e| (1, "random_events", &e.name, &e.effects))
+            .chain(
+                self.spec
+                    .rules
+                    .iter()
+                    .map(|r| (2, "rules", &r.name, &r.effects)),
+            );
+        for (kind, section, name, effects) in others {
+            for (when, state) in &states {
+                let mut s = state.clone();
+                if let Some((i, what)) = apply_checked(&mut s, effects) {
+                    let at = self
+                        .effect_spans
+                        .get(&(kind, name.clone()))
+                        .and_then(|s| s.get(i))
+                        .map(|(span, key)| format!("{}: {key}", self.map.place_text(span)))
+                        .unwrap_or_else(|| format!("{section}.{name}"));
+                    self.warnings.borrow_mut().push(format!(
+                        "warning: {at}: if it fires{when}, {what}; the run then keeps the value \
+                         in its range and the budget cap scales the instruments down"
+                    ));
+                    break;
+                }
+            }
         }
         Ok(())
     }
@@ -2001,20 +2271,37 @@ impl Ctx<'_> {
         })
     }
 
-    /// Maps an error of `Params::new` back to the place in the file that set the value.
+    /// Maps an error of `Params::new` back to the place in the file that set the value. For a
+    /// rule over several values (a sum of shares), the place is that of the value written by
+    /// the latest layer (a `--set`, then the file itself, then its parents in order): the
+    /// layer that made the sum wrong, not the parent whose table it merged into.
     fn param_error(&self, e: ParamError) -> ScenarioError {
         let mut path = e.path.as_str();
-        let span = loop {
-            if let Some(span) = self.origins.get(path) {
-                break Some(span.clone());
+        let rank = |span: &Range<usize>| {
+            let sources = self.map.sources();
+            let i = sources
+                .iter()
+                .rposition(|s| span.start >= s.base && span.start <= s.base + s.text.len())
+                .unwrap_or(0);
+            match sources.get(i).map(|s| &s.origin) {
+                Some(Origin::Set(_)) => 1_000_000 + i,
+                _ => 1_000_000 - i,
             }
+        };
+        let span = loop {
             let prefix = format!("{path}.");
-            if let Some((_, span)) = self
+            let members = self
                 .origins
                 .range(prefix.clone()..)
-                .next()
-                .filter(|(k, _)| k.starts_with(&prefix))
-            {
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(_, s)| s);
+            let best = self
+                .origins
+                .get(path)
+                .into_iter()
+                .chain(members)
+                .max_by_key(|s| (rank(s), std::cmp::Reverse(s.start)));
+            if let Some(span) = best {
                 break Some(span.clone());
             }
             match path.rfind('.') {
@@ -2022,7 +2309,7 @@ impl Ctx<'_> {
                 None => break None,
             }
         };
-        let key = toml_key(&e.path);
+        let key = e.path.clone();
         self.map.error(
             ErrorKind::Invalid,
             span,
@@ -2083,4 +2370,96 @@ mod tests {
         assert_eq!(parse_color("1f5fbf"), None);
         assert_eq!(parse_color("#1f5fb"), None);
     }
+}
+
+/// A number in a message, rounded to 9 decimals (`1.27`, not `1.2700000000000002`).
+fn shown(v: f64) -> String {
+    format!("{}", (v * 1e9).round() / 1e9)
+}
+
+/// The default value of a parameter path (`powers.US.budget`, `state.` read as
+/// `government.`) for the given powers, as text; `None` when the path names no parameter.
+pub(crate) fn default_text(path: &str, ids: &[String]) -> Option<String> {
+    let spec = skeleton(ids);
+    let canonical = match path.strip_prefix("state.") {
+        Some(rest) => format!("government.{rest}"),
+        None => path.to_string(),
+    };
+    let target = Target::parse(&canonical, &spec).ok()?;
+    Some(shown(target.get(&spec)))
+}
+
+/// Applies a list of effects to parameters as a run would at its end (a ramp at its final
+/// value), and says what the first one that breaks an invariant does: (its index, the words).
+fn apply_checked(spec: &mut ParamSpec, effects: &[Effect]) -> Option<(usize, String)> {
+    let mut last_param = None;
+    for (i, e) in effects.iter().enumerate() {
+        let Effect::Param { target, op } = e else {
+            continue;
+        };
+        last_param = Some(i);
+        let targets: Vec<Target> = match *target {
+            Target::Rivalry(p, q, None) => Domain::ALL
+                .iter()
+                .map(|d| Target::Rivalry(p, q, Some(*d)))
+                .collect(),
+            t => vec![t],
+        };
+        for t in targets {
+            let current = t.get(spec);
+            let next = match op {
+                Op::Ramp { to, .. } => *to,
+                other => other.apply(current),
+            };
+            let (lo, hi) = t.range();
+            if !(lo..=hi).contains(&next) {
+                return Some((
+                    i,
+                    format!(
+                        "it takes {} from {} to {}: allowed {}",
+                        t.path(spec),
+                        shown(current),
+                        shown(next),
+                        range_text(lo, hi)
+                    ),
+                ));
+            }
+            t.set(spec, next);
+        }
+    }
+    let i = last_param?;
+    let weights: f64 = spec.government.domain_weights.iter().sum();
+    if (weights - 1.0).abs() > 1e-6 {
+        return Some((
+            i,
+            format!(
+                "the domain weights sum to {}: they must sum to 1 (change them together, in one \
+                 effect table)",
+                shown(weights)
+            ),
+        ));
+    }
+    for power in &spec.powers {
+        let budgeted = Kind::ALL.into_iter().filter(|k| k.is_budgeted());
+        let total: f64 = budgeted.clone().map(|k| power.mix[k.index()]).sum();
+        if total > 1.0 + 1e-6 {
+            let shares: Vec<String> = budgeted
+                .map(|k| format!("{} {}", k.name(), shown(power.mix[k.index()])))
+                .collect();
+            return Some((
+                i,
+                format!(
+                    "the budget shares of {} sum to {} ({}): allowed at most 1, or the budget cap \
+                     would cut its other instruments; to change one instrument alone, change its \
+                     level (`powers.{}.level.<kind>`, budget × share: `scale` by 2 doubles it and \
+                     raises the budget to match)",
+                    power.id,
+                    shown(total),
+                    shares.join(", "),
+                    power.id
+                ),
+            ));
+        }
+    }
+    None
 }

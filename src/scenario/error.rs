@@ -82,6 +82,11 @@ pub struct ScenarioError {
     pub message: String,
     /// The source line with a caret under the offending text (empty when there is none).
     pub snippet: String,
+    /// Further errors of the same scenario, after this one in file order (`check` reports
+    /// every error of a file at once).
+    pub also: Vec<ScenarioError>,
+    /// Offset in the virtual address space of the sources (file order), for sorting.
+    pub(crate) at: usize,
 }
 
 impl ScenarioError {
@@ -93,12 +98,35 @@ impl ScenarioError {
             key: None,
             message: message.into(),
             snippet: String::new(),
+            also: Vec::new(),
+            at: usize::MAX,
         }
     }
-}
 
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Several errors as one, in file order: the first, with the others in `also`.
+    /// `None` when there are none.
+    pub(crate) fn many(mut errors: Vec<ScenarioError>) -> Option<ScenarioError> {
+        let mut flat = Vec::new();
+        for mut e in errors.drain(..) {
+            let more = std::mem::take(&mut e.also);
+            flat.push(e);
+            flat.extend(more);
+        }
+        // Stable: errors at one place keep the order they were found in.
+        flat.sort_by_key(|e| e.at);
+        flat.dedup_by(|a, b| a.at == b.at && a.message == b.message);
+        let mut iter = flat.into_iter();
+        let mut first = iter.next()?;
+        first.also = iter.collect();
+        Some(first)
+    }
+
+    /// How many errors this holds (itself and `also`).
+    pub fn count(&self) -> usize {
+        1 + self.also.len()
+    }
+
+    fn write_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("error: ")?;
         match &self.place {
             Place::File { path, line, column } => {
@@ -110,6 +138,20 @@ impl fmt::Display for ScenarioError {
         }
         if !self.snippet.is_empty() {
             write!(f, "\n{}", self.snippet)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_one(f)?;
+        for e in &self.also {
+            f.write_str("\n")?;
+            e.write_one(f)?;
+        }
+        if !self.also.is_empty() {
+            write!(f, "\n{} errors", self.count())?;
         }
         Ok(())
     }
@@ -208,6 +250,21 @@ impl SourceMap {
         }
     }
 
+    /// Where a span is, in words: `file.toml:3:5`, `--set a.b=1`, or `the defaults`.
+    pub fn place_text(&self, span: &Range<usize>) -> String {
+        match self.source_of(span) {
+            Some(src) => match &src.origin {
+                Origin::Set(arg) => format!("--set {arg}"),
+                Origin::File(path) => {
+                    let start = (span.start - src.base).min(src.text.len());
+                    let (line, column, _) = render(&src.text, start, start);
+                    format!("{path}:{line}:{column}")
+                }
+            },
+            None => "the defaults".to_string(),
+        }
+    }
+
     /// An error at a span (or at no place when the span is `None`: a default value).
     pub fn error(
         &self,
@@ -227,6 +284,8 @@ impl SourceMap {
                 key,
                 message: format!("{message} (the value is a default)"),
                 snippet: String::new(),
+                also: Vec::new(),
+                at: usize::MAX - 1,
             };
         };
         let Some(src) = self.source_of(&span) else {
@@ -236,6 +295,8 @@ impl SourceMap {
                 key,
                 message,
                 snippet: String::new(),
+                also: Vec::new(),
+                at: usize::MAX,
             };
         };
         match &src.origin {
@@ -245,6 +306,8 @@ impl SourceMap {
                 key,
                 message,
                 snippet: String::new(),
+                also: Vec::new(),
+                at: span.start,
             },
             Origin::File(path) => {
                 let start = (span.start - src.base).min(src.text.len());
@@ -260,6 +323,8 @@ impl SourceMap {
                     key,
                     message,
                     snippet,
+                    also: Vec::new(),
+                    at: span.start,
                 }
             }
         }

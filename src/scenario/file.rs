@@ -76,8 +76,8 @@ pub(crate) struct ScenarioToml {
     pub years: Option<YearsToml>,
     /// Size and seed of the ensemble.
     pub ensemble: Option<EnsembleToml>,
-    /// The focal state's government.
-    pub state: Option<StateToml>,
+    /// The focal state's government (`[state]` is its old name, still read with a warning).
+    pub government: Option<StateToml>,
     /// Each power, by id (`[powers.EU]`); ids must be in `power_ids`.
     pub powers: Option<Named<PowerToml>>,
     /// The instrument table, by kind (`[instruments.loans]`).
@@ -144,7 +144,7 @@ pub(crate) struct EnsembleToml {
     pub on_failure: Option<Spanned<String>>,
 }
 
-/// `[state]`: the focal government (docs/model.md §5.1).
+/// `[government]`: the focal state's government (docs/model.md §5.1).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StateToml {
@@ -335,6 +335,11 @@ pub(crate) struct ThreatToml {
     pub active_from: Option<Raw>,
     /// Domain where the cost lands once imposed (default: the red line's domain).
     pub lands_in: Option<Spanned<String>>,
+    /// `false` removes the threat (declared in a file this one extends) from the scenario.
+    /// Default true.
+    // Read by `layers.rs`, which removes entries switched off before deserializing.
+    #[allow(dead_code)]
+    pub enabled: Option<Spanned<bool>>,
 }
 
 /// `[population]`: citizens and media (docs/model.md §5.4).
@@ -485,6 +490,16 @@ macro_rules! with_effects {
             pub ramp: Option<Named<Spanned<RampToml>>>,
             /// Threats issued now, by id.
             pub start_threats: Option<Vec<Spanned<String>>>,
+            /// Threats carried out now, by id: sanctions imposed whatever the state does
+            /// (afterwards the threat's own `lift` chance applies; set it to 0 to keep them).
+            pub impose: Option<Vec<Spanned<String>>>,
+            /// Threats withdrawn or sanctions lifted now, by id.
+            pub lift: Option<Vec<Spanned<String>>>,
+            /// `false` removes it (declared in a file this one extends) from the scenario.
+            /// Default true.
+            // Read by `layers.rs`, which removes entries switched off before deserializing.
+            #[allow(dead_code)]
+            pub enabled: Option<Spanned<bool>>,
             /// One-off deliveries.
             pub deliver: Option<Vec<Spanned<DeliverToml>>>,
             /// Direct experiences of a share of citizens.
@@ -532,6 +547,8 @@ pub(crate) struct EffectsToml<'a> {
     pub scale: Option<&'a Named<Raw>>,
     pub ramp: Option<&'a Named<Spanned<RampToml>>>,
     pub start_threats: Option<&'a Vec<Spanned<String>>>,
+    pub impose: Option<&'a Vec<Spanned<String>>>,
+    pub lift: Option<&'a Vec<Spanned<String>>>,
     pub deliver: Option<&'a Vec<Spanned<DeliverToml>>>,
     pub experience: Option<&'a Vec<Spanned<ExperienceToml>>>,
     pub snap_election: Option<&'a Spanned<bool>>,
@@ -549,6 +566,8 @@ macro_rules! effects_of {
                     scale: self.scale.as_ref(),
                     ramp: self.ramp.as_ref(),
                     start_threats: self.start_threats.as_ref(),
+                    impose: self.impose.as_ref(),
+                    lift: self.lift.as_ref(),
                     deliver: self.deliver.as_ref(),
                     experience: self.experience.as_ref(),
                     snap_election: self.snap_election.as_ref(),

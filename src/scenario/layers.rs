@@ -45,7 +45,34 @@ pub(crate) struct Assembled {
     pub chain_len: usize,
     /// Whether `--set` overrides were given.
     pub has_sets: bool,
+    /// Warnings for the user (deprecated names), each a complete line.
+    pub warnings: Vec<String>,
+    /// Errors found while assembling that leave the rest readable (unknown keys, empty
+    /// effects, ...): reported with those of the conversion, all at once.
+    pub errors: Vec<ScenarioError>,
+    /// Entries switched off with `enabled = false`: (section, name, where it was written).
+    pub disabled: Vec<(String, String, String)>,
+    /// What each `--set` changed: (argument, TOML key path, the value it replaced as written
+    /// and where, or `None` for a default).
+    pub sets: Vec<SetTrace>,
 }
+
+/// What one `--set` changed: (argument, TOML key path, the value it replaced as written and
+/// where, or `None` for a default).
+pub(crate) type SetTrace = (String, String, Option<(String, String)>);
+
+/// The sections whose entries may be switched off with `enabled = false`, with the word for
+/// one entry and the key a new entry must have.
+const SWITCHABLE: [(&str, &str, &str); 4] = [
+    ("events", "event", "year"),
+    ("random_events", "random event", "probability"),
+    ("rules", "rule", "when"),
+    ("threats", "threat", "sender"),
+];
+
+/// Effect keys that hold a table by path, and those that hold a list.
+const EFFECT_TABLES: [&str; 4] = ["set", "add", "scale", "ramp"];
+const EFFECT_LISTS: [&str; 5] = ["start_threats", "impose", "lift", "deliver", "experience"];
 
 /// A string key naming a file (or `self`), with where it was written.
 #[derive(Clone, Debug)]
@@ -132,6 +159,7 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     for arg in root.overrides {
         sets.push(map.add(Origin::Set(arg.clone()), set_text(arg)?));
     }
+    let first_set = sets.first().copied().unwrap_or(usize::MAX);
 
     // Parents first, then the file, then the overrides in the order given.
     let mut merged = DeTable::new();
@@ -139,9 +167,23 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
     let mut history = None;
     let here = PathBuf::from(".");
     let layer_dirs = dirs.iter().rev().chain(std::iter::repeat(&here));
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut changed = Vec::new();
     for (&i, layer_dir) in files.iter().rev().chain(sets.iter()).zip(layer_dirs) {
         let mut layer = parse(&map, i)?;
         layer.remove("extends");
+        rename_state(&map, &mut layer, &mut warnings, &mut errors);
+        empty_effects(&map, &layer, &mut errors);
+        if i >= first_set
+            && let Origin::Set(arg) = &map.sources()[i].origin
+        {
+            let mut leaf = Vec::new();
+            leaf_path(&layer, &mut leaf);
+            let old =
+                lookup(&merged, &leaf).map(|v| (map.text_of(&v.span()), map.place_text(&v.span())));
+            changed.push((arg.clone(), join_path(&leaf), old));
+        }
         if let Some(k) = path_key(&layer, &["reference"], layer_dir) {
             reference = Some(k);
         }
@@ -151,10 +193,35 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
         let ids = power_ids(&layer).or_else(|| power_ids(&merged));
         merge(&mut merged, layer, &mut Vec::new(), ids.as_deref());
     }
+    let disabled = switch_off(&map, &mut merged, &mut errors);
+    let (unknown, paths) = unknown_keys(&map, &merged);
+    let found_unknown = !unknown.is_empty();
+    errors.extend(unknown);
+    // Reported; removed so that the rest of the file is still read and checked.
+    for path in &paths {
+        remove_path(&mut merged, path);
+    }
     let index = merged.clone();
     let de = toml::de::Deserializer::from(Spanned::new(0..0, merged));
-    let file = ScenarioToml::deserialize(de).map_err(|e| serde_error(&map, &index, &e))?;
+    let file = match ScenarioToml::deserialize(de) {
+        Ok(file) => file,
+        Err(e) => {
+            let e = serde_error(&map, &index, &e);
+            // The walk over the schema found every unknown key already, and a key missing
+            // from a table that held a misspelt one is most likely that key.
+            let after_typo = paths
+                .iter()
+                .any(|p| p.len() > 1 && e.key.as_deref() == Some(&join_path(&p[..p.len() - 1])));
+            if !(found_unknown && (e.kind == ErrorKind::UnknownKey || after_typo)) {
+                errors.push(e);
+            }
+            return Err(ScenarioError::many(errors).unwrap_or_else(|| {
+                ScenarioError::bare(ErrorKind::Invalid, "the scenario cannot be read")
+            }));
+        }
+    };
     Ok(Assembled {
+        errors,
         map,
         file,
         reference,
@@ -162,7 +229,346 @@ pub(crate) fn assemble(root: Root<'_>) -> Result<Assembled, ScenarioError> {
         root_file,
         chain_len: files.len(),
         has_sets: !sets.is_empty(),
+        warnings,
+        disabled,
+        sets: changed,
     })
+}
+
+/// `[state]` is the old name of `[government]`: renamed with a warning (both in one layer is
+/// refused).
+fn rename_state<'a>(
+    map: &SourceMap,
+    layer: &mut DeTable<'a>,
+    warnings: &mut Vec<String>,
+    errors: &mut Vec<ScenarioError>,
+) {
+    let Some((key, value)) = layer.remove_entry("state") else {
+        return;
+    };
+    if let Some((gov, _)) = layer.get_key_value("government") {
+        errors.push(map.error(
+            ErrorKind::Invalid,
+            Some(key.span()),
+            Some("state"),
+            format!(
+                "[state] and [government] are the same section (state is its old name): allowed one of them; move these keys under [government] (also given at {})",
+                map.place_text(&gov.span())
+            ),
+        ));
+        return;
+    }
+    warnings.push(format!(
+        "warning: {}: [state] is the old name of [government]; it still works, but rename it (paths and describe say government.*)",
+        map.place_text(&key.span())
+    ));
+    layer.insert(Spanned::new(key.span(), Cow::Borrowed("government")), value);
+}
+
+/// Refuses effect tables and lists that are empty: in a child they would merge into the
+/// inherited ones and change nothing.
+fn empty_effects(map: &SourceMap, layer: &DeTable<'_>, errors: &mut Vec<ScenarioError>) {
+    for (section, what, _) in SWITCHABLE.iter().take(3) {
+        let Some(DeValue::Table(entries)) = layer.get(*section).map(Spanned::get_ref) else {
+            continue;
+        };
+        for (name, entry) in entries {
+            let DeValue::Table(entry) = entry.get_ref() else {
+                continue;
+            };
+            for (k, v) in entry {
+                let empty = match v.get_ref() {
+                    DeValue::Table(t) => {
+                        EFFECT_TABLES.contains(&k.get_ref().as_ref()) && t.is_empty()
+                    }
+                    DeValue::Array(a) => {
+                        EFFECT_LISTS.contains(&k.get_ref().as_ref()) && a.is_empty()
+                    }
+                    _ => false,
+                };
+                if empty {
+                    let key = join_path(&[*section, name.get_ref().as_ref(), k.get_ref().as_ref()]);
+                    errors.push(map.error(
+                        ErrorKind::Invalid,
+                        Some(v.span()),
+                        Some(&key),
+                        format!(
+                            "{key} = {}: an empty effect does nothing (it merges into an inherited one and leaves it as it is): give at least one entry, or switch the whole {what} off with `enabled = false`",
+                            map.text_of(&v.span())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the entries switched off with `enabled = false` from the merged document; an entry
+/// that only says `enabled = false` (no file declares it) is refused.
+fn switch_off(
+    map: &SourceMap,
+    merged: &mut DeTable<'_>,
+    errors: &mut Vec<ScenarioError>,
+) -> Vec<(String, String, String)> {
+    let mut off = Vec::new();
+    for (section, what, needed) in SWITCHABLE {
+        let Some(DeValue::Table(entries)) = merged.get_mut(section).map(Spanned::get_mut) else {
+            continue;
+        };
+        let mut remove = Vec::new();
+        for (name, entry) in entries.iter() {
+            let DeValue::Table(t) = entry.get_ref() else {
+                continue;
+            };
+            let Some(flag) = t.get("enabled") else {
+                continue;
+            };
+            let key = join_path(&[section, name.get_ref().as_ref(), "enabled"]);
+            match flag.get_ref() {
+                DeValue::Boolean(true) => {}
+                DeValue::Boolean(false) if !t.contains_key(needed) => {
+                    let declared: Vec<&str> = entries
+                        .iter()
+                        .filter(|(_, e)| {
+                            matches!(e.get_ref(), DeValue::Table(t) if t.contains_key(needed))
+                        })
+                        .map(|(n, _)| n.get_ref().as_ref())
+                        .collect();
+                    errors.push(map.error(
+                        ErrorKind::UnknownName,
+                        Some(name.span()),
+                        Some(&key),
+                        format!(
+                            "{key} = false: no such {what} `{}` to switch off: {}declared are {}",
+                            name.get_ref(),
+                            suggest(name.get_ref(), declared.iter().copied()),
+                            if declared.is_empty() {
+                                "none".to_string()
+                            } else {
+                                declared.join(", ")
+                            }
+                        ),
+                    ));
+                    remove.push(name.get_ref().to_string());
+                }
+                DeValue::Boolean(false) => {
+                    off.push((
+                        section.to_string(),
+                        name.get_ref().to_string(),
+                        map.place_text(&flag.span()),
+                    ));
+                    remove.push(name.get_ref().to_string());
+                }
+                other => errors.push(map.error(
+                    ErrorKind::WrongType,
+                    Some(flag.span()),
+                    Some(&key),
+                    format!(
+                        "{key} = {}: expected a boolean (true or false), found {}",
+                        map.text_of(&flag.span()),
+                        article(other.type_str())
+                    ),
+                )),
+            }
+        }
+        for name in remove {
+            entries.remove(name.as_str());
+        }
+    }
+    off
+}
+
+/// The key path of the one value a `--set` layer gives.
+fn leaf_path(table: &DeTable<'_>, path: &mut Vec<String>) {
+    if let Some((k, v)) = table.iter().next() {
+        path.push(k.get_ref().to_string());
+        if let DeValue::Table(t) = v.get_ref()
+            && !is_number_table(v.get_ref())
+        {
+            leaf_path(t, path);
+        }
+    }
+}
+
+/// The value at a key path of a merged document.
+fn lookup<'t, 'a>(table: &'t DeTable<'a>, path: &[String]) -> Option<&'t Spanned<DeValue<'a>>> {
+    let (first, rest) = path.split_first()?;
+    let v = table.get(first.as_str())?;
+    if rest.is_empty() {
+        return Some(v);
+    }
+    match v.get_ref() {
+        DeValue::Table(t) => lookup(t, rest),
+        _ => None,
+    }
+}
+
+/// The schema of the format, built once.
+pub(crate) fn schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(super::json_schema)
+}
+
+/// Every key of the merged document that the format does not know, in file order (the
+/// deserializer stops at the first), and their paths.
+fn unknown_keys(map: &SourceMap, merged: &DeTable<'_>) -> (Vec<ScenarioError>, Vec<Vec<String>>) {
+    let root = schema();
+    let mut out = Vec::new();
+    walk_table(map, merged, root, root, &mut Vec::new(), &mut out);
+    out.into_iter().unzip()
+}
+
+/// Removes the value at a key path (array elements by index).
+fn remove_path(table: &mut DeTable<'_>, path: &[String]) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        table.remove(first.as_str());
+        return;
+    }
+    if let Some(v) = table.get_mut(first.as_str()) {
+        remove_in(v.get_mut(), rest);
+    }
+}
+
+fn remove_in(value: &mut DeValue<'_>, path: &[String]) {
+    match value {
+        DeValue::Table(t) => remove_path(t, path),
+        DeValue::Array(a) => {
+            if let Some((i, rest)) = path.split_first()
+                && let Ok(i) = i.parse::<usize>()
+                && let Some(v) = a.get_mut(i)
+            {
+                remove_in(v.get_mut(), rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A schema node with `$ref` and `anyOf [x, null]` followed.
+fn resolve<'s>(node: &'s serde_json::Value, root: &'s serde_json::Value) -> &'s serde_json::Value {
+    let mut node = node;
+    for _ in 0..8 {
+        if let Some(r) = node.get("$ref").and_then(|r| r.as_str()) {
+            let name = r.rsplit('/').next().unwrap_or("");
+            match root.get("$defs").and_then(|d| d.get(name)) {
+                Some(n) => node = n,
+                None => return node,
+            }
+        } else if let Some(any) = node.get("anyOf").and_then(|a| a.as_array()) {
+            match any
+                .iter()
+                .find(|a| a.get("type").and_then(|t| t.as_str()) != Some("null"))
+            {
+                Some(n) => node = n,
+                None => return node,
+            }
+        } else {
+            return node;
+        }
+    }
+    node
+}
+
+fn walk_table(
+    map: &SourceMap,
+    table: &DeTable<'_>,
+    node: &serde_json::Value,
+    root: &serde_json::Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(ScenarioError, Vec<String>)>,
+) {
+    let node = resolve(node, root);
+    let props = node.get("properties").and_then(|p| p.as_object());
+    let closed = node.get("additionalProperties") == Some(&serde_json::Value::Bool(false));
+    let open = node.get("additionalProperties").filter(|a| a.is_object());
+    for (k, v) in table {
+        path.push(k.get_ref().to_string());
+        match (props.and_then(|p| p.get(k.get_ref().as_ref())), open) {
+            (Some(sub), _) | (None, Some(sub)) => walk_value(map, v, sub, root, path, out),
+            (None, None) if closed => {
+                let allowed: Vec<&str> = props
+                    .map(|p| p.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let nested = nested_hint(node, root, k.get_ref());
+                let mut e = unknown_key(map, k.span(), path, allowed.as_slice());
+                if let Some(h) = nested {
+                    e.message =
+                        e.message
+                            .replacen(": allowed keys", &format!(": {h}; allowed keys"), 1);
+                }
+                out.push((e, path.clone()));
+            }
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+fn walk_value(
+    map: &SourceMap,
+    value: &Spanned<DeValue<'_>>,
+    node: &serde_json::Value,
+    root: &serde_json::Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(ScenarioError, Vec<String>)>,
+) {
+    match value.get_ref() {
+        DeValue::Table(t) => walk_table(map, t, node, root, path, out),
+        DeValue::Array(a) => {
+            if let Some(items) = resolve(node, root).get("items") {
+                for (i, v) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk_value(map, v, items, root, path, out);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// "it belongs in `mix`: `mix.loans`" when an unknown key is a key of one of the node's
+/// sub-tables.
+fn nested_hint(node: &serde_json::Value, root: &serde_json::Value, key: &str) -> Option<String> {
+    let props = node.get("properties")?.as_object()?;
+    props.iter().find_map(|(name, sub)| {
+        let sub = resolve(sub, root);
+        sub.get("properties")?.as_object()?.get(key)?;
+        Some(format!(
+            "`{key}` is a key of `{name}`: write `{name}.{key}`"
+        ))
+    })
+}
+
+/// The error for an unknown key at `path` (its last part), with a suggestion.
+fn unknown_key(
+    map: &SourceMap,
+    span: Range<usize>,
+    path: &[String],
+    allowed: &[&str],
+) -> ScenarioError {
+    let key = join_path(path);
+    let field = path.last().map_or("", String::as_str);
+    let section = if path.len() > 1 {
+        format!("[{}]", join_path(&path[..path.len() - 1]))
+    } else {
+        "the top level".to_string()
+    };
+    let hint = suggest(field, allowed.iter().copied());
+    let allowed_text = if allowed.is_empty() {
+        "no keys".to_string()
+    } else {
+        allowed.join(", ")
+    };
+    map.error(
+        ErrorKind::UnknownKey,
+        Some(span),
+        Some(&key),
+        format!("unknown key `{key}` in {section}: {hint}allowed keys: {allowed_text}"),
+    )
 }
 
 /// A string at `path` in a layer, resolved against `dir` (`self` is kept as it is). Other
@@ -235,6 +641,8 @@ fn set_text(arg: &str) -> Result<String, ScenarioError> {
         key: None,
         message,
         snippet: String::new(),
+        also: Vec::new(),
+        at: usize::MAX,
     };
     let Some((key, value)) = arg.split_once('=') else {
         return Err(bad(
@@ -335,10 +743,10 @@ fn expansion(path: &[String], ids: Option<&[String]>) -> Option<Vec<String>> {
         None => DEFAULT_POWER_IDS.iter().map(|s| s.to_string()).collect(),
     };
     match p.as_slice() {
-        ["rivalry", _] | ["state", "initial_closeness", _] => {
+        ["rivalry", _] | ["government", "initial_closeness", _] => {
             Some(Domain::ALL.iter().map(|d| d.name().to_string()).collect())
         }
-        ["state", "autonomy_cost"]
+        ["government", "autonomy_cost"]
         | [
             "population",
             "anchor_mean" | "media_pro_government" | "media_independent",
@@ -500,27 +908,8 @@ fn serde_error(map: &SourceMap, index: &DeTable<'_>, e: &toml::de::Error) -> Sce
     let value = span.as_ref().map(|s| map.text_of(s)).unwrap_or_default();
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names = backticked(rest);
-        let (field, allowed) = names.split_first().map_or(("", &[][..]), |(f, a)| (*f, a));
-        let section = if path.len() > 1 {
-            format!("[{}]", join_path(&path[..path.len() - 1]))
-        } else {
-            "the top level".to_string()
-        };
-        let hint = match field {
-            "government" => "did you mean `state`? ".to_string(),
-            _ => suggest(field, allowed.iter().copied()),
-        };
-        let allowed_text = if allowed.is_empty() {
-            "no keys".to_string()
-        } else {
-            allowed.join(", ")
-        };
-        return map.error(
-            ErrorKind::UnknownKey,
-            span,
-            Some(&key),
-            format!("unknown key `{key}` in {section}: {hint}allowed keys: {allowed_text}"),
-        );
+        let allowed = names.get(1..).unwrap_or(&[]);
+        return unknown_key(map, span.unwrap_or(0..0), &path, allowed);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest
@@ -546,6 +935,40 @@ fn serde_error(map: &SourceMap, index: &DeTable<'_>, e: &toml::de::Error) -> Sce
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let field = backticked(rest).first().copied().unwrap_or(rest);
+        if let [section, name] = path.as_slice()
+            && let Some((_, what, needed)) = SWITCHABLE.iter().find(|(s, ..)| s == section)
+            && field == *needed
+        {
+            let declared = match index.get(section.as_str()).map(Spanned::get_ref) {
+                Some(DeValue::Table(t)) => t
+                    .iter()
+                    .filter(|(_, e)| matches!(e.get_ref(), DeValue::Table(t) if t.contains_key(*needed)))
+                    .map(|(n, _)| n.get_ref().to_string())
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            };
+            let new_needs = match section.as_str() {
+                "threats" => "`sender`, `rival` and `domain`",
+                "events" => "`year`",
+                "random_events" => "`probability`",
+                _ => "`when`",
+            };
+            return map.error(
+                ErrorKind::UnknownName,
+                span,
+                Some(&key),
+                format!(
+                    "no such {what} `{name}`: {}this scenario and the files it extends declare {}; \
+                     a new {what} needs {new_needs} (missing `{field}`)",
+                    suggest(name, declared.iter().map(String::as_str)),
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            );
+        }
         let at = if key.is_empty() {
             "the top level".to_string()
         } else {
@@ -617,10 +1040,13 @@ mod tests {
         assert_eq!(pair["security"].as_integer(), Some(0));
         assert_eq!(pair["economy"].as_float(), Some(-0.3));
         let t = merged(&[
-            "power_ids = [\"A\", \"B\"]\n[state]\nautonomy_cost = 2",
-            "[state.autonomy_cost]\nB = 1",
+            "power_ids = [\"A\", \"B\"]\n[government]\nautonomy_cost = 2",
+            "[government.autonomy_cost]\nB = 1",
         ]);
-        assert_eq!(t["state"]["autonomy_cost"].to_string(), "{ A = 2, B = 1 }");
+        assert_eq!(
+            t["government"]["autonomy_cost"].to_string(),
+            "{ A = 2, B = 1 }"
+        );
     }
 
     #[test]

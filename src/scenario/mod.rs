@@ -73,6 +73,38 @@ pub struct Scenario {
     /// The reference the rest point is solved from, when it is not the scenario itself
     /// (`base.reference` holds its parameters).
     pub reference: Option<Box<Reference>>,
+    /// Warnings about the scenario (deprecated names, rules or random events that would
+    /// break a sum if they fired), each a complete line; commands print them on stderr and
+    /// write them into the manifest.
+    pub warnings: Vec<String>,
+    /// The values `--set` changed, in the order given.
+    pub overrides: Vec<Override>,
+}
+
+/// A value set on the command line (`--set`), with the value it replaced.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Override {
+    /// The argument as given (`powers.US.budget=0.8`).
+    pub arg: String,
+    /// The TOML key path it sets.
+    pub path: String,
+    /// The value it replaced, as written (with its source and confidence, if any), or the
+    /// default.
+    pub old: String,
+    /// Where the replaced value was written (`scenarios/baseline.toml:40:10`), or `default`.
+    pub old_at: String,
+    /// The new value, as given.
+    pub new: String,
+}
+
+impl Override {
+    /// "set on the command line: 0.4 → 0.8 (was scenarios/baseline.toml:40:10)".
+    pub fn describe(&self) -> String {
+        format!(
+            "set on the command line: {} → {} (was {})",
+            self.old, self.new, self.old_at
+        )
+    }
 }
 
 /// The world as it is at the start, which a scenario's changes act against (docs/model.md §5.1).
@@ -481,6 +513,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
     };
     let file_name = reference.as_ref().map(|(r, _)| r.file_name());
     let c = convert::convert(&assembled, &stem, file_name.as_deref())?;
+    let overrides = overrides_of(&assembled);
     let base = match &reference {
         None => c.base,
         Some((_, params)) => {
@@ -512,7 +545,47 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         sweep: assembled.file.sweep,
         particles: c.particles,
         reference: reference.map(|(r, _)| Box::new(r)),
+        warnings: assembled
+            .warnings
+            .iter()
+            .cloned()
+            .chain(c.warnings)
+            .collect(),
+        overrides,
     })
+}
+
+/// What each `--set` changed, with the value it replaced (or the default).
+fn overrides_of(assembled: &layers::Assembled) -> Vec<Override> {
+    let ids = power_ids_of(assembled).unwrap_or_else(|| {
+        layers::DEFAULT_POWER_IDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    });
+    assembled
+        .sets
+        .iter()
+        .map(|(arg, path, old)| {
+            let new = arg
+                .split_once('=')
+                .map_or(String::new(), |(_, v)| v.trim().to_string());
+            let (old, old_at) = match old {
+                Some((text, at)) => (text.clone(), at.clone()),
+                None => (
+                    convert::default_text(path, &ids).unwrap_or_else(|| "none".to_string()),
+                    "the default".to_string(),
+                ),
+            };
+            Override {
+                arg: arg.clone(),
+                path: path.clone(),
+                old,
+                old_at,
+                new,
+            }
+        })
+        .collect()
 }
 
 /// The power ids the merged scenario declares, if it declares them.
@@ -546,6 +619,8 @@ fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), Scenario
             sweep: assembled.file.sweep,
             particles: c.particles,
             reference: None,
+            warnings: Vec::new(),
+            overrides: Vec::new(),
         },
         base,
     ))
