@@ -61,6 +61,7 @@ fn scenario(spec: ParamSpec) -> Scenario {
         resolved_toml: String::new(),
         calibration: None,
         sweep: None,
+        explore: None,
         particles: Vec::new(),
         reference: None,
     }

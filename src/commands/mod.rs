@@ -18,6 +18,7 @@ pub mod merge;
 pub mod run;
 pub mod schema;
 pub mod sensitivity;
+pub mod serve;
 pub mod sweep;
 
 pub use check::check;

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::look::{self, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
-use super::render::{DrawResult, Figure, write_figure};
+use super::render::{DrawResult, Figure, svg_text, write_figure};
 use super::{Format, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
@@ -44,6 +44,16 @@ pub fn domains(
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
     write_figure(dir, formats, "domains", &Domains { s, powers, meta })
+}
+
+/// The SVG text of `closeness` (nothing written).
+pub fn closeness_svg(s: &Summary, powers: &[PowerStyle], meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Closeness { s, powers, meta })
+}
+
+/// The SVG text of `domains` (nothing written).
+pub fn domains_svg(s: &Summary, powers: &[PowerStyle], meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Domains { s, powers, meta })
 }
 
 /// The powers that have a series for `domain`, with it.

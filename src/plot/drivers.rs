@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::look::{self, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
-use super::render::{DrawResult, Figure, write_figure};
+use super::render::{DrawResult, Figure, svg_text, write_figure};
 use super::{DriverBar, Format, Meta};
 
 const NET: RGBColor = RGBColor(0, 0, 0);
@@ -31,6 +31,16 @@ pub fn drivers(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let figure = Drivers::new(bars, net, heading, meta);
     write_figure(dir, formats, stem, &figure)
+}
+
+/// The SVG text of `drivers` (nothing written).
+pub fn drivers_svg(
+    bars: &[DriverBar],
+    net: &[(i32, f64)],
+    heading: &str,
+    meta: &Meta,
+) -> anyhow::Result<String> {
+    svg_text(&Drivers::new(bars, net, heading, meta))
 }
 
 struct Drivers<'a> {

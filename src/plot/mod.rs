@@ -28,13 +28,13 @@ mod sweep;
 mod tests;
 
 pub use bands::{BandPanel, decomposed};
-pub use closeness::{closeness, domains};
+pub use closeness::{closeness, closeness_svg, domains, domains_svg};
 pub use compare::compare;
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
-pub use drivers::drivers;
+pub use drivers::{drivers, drivers_svg};
 pub use fit::{backtest, fit};
 pub use instruments::instruments;
-pub use leeway::leeway;
+pub use leeway::{leeway, leeway_svg};
 pub use opinion::opinion;
 pub use pit::pit;
 pub use posterior::{Sample, marginals, pairs};

@@ -111,6 +111,10 @@ pub(crate) struct ScenarioToml {
     /// `year`), kept as written and checked by the command.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub sweep: Option<toml::Table>,
+    /// The sliders of `simulate serve` besides the uncertain numbers (`params = ["PATH",
+    /// "PATH=LO:HI", ...]`), kept as written and checked by the command.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub explore: Option<toml::Table>,
 }
 
 /// `[years]`.
