@@ -164,6 +164,10 @@ pub struct RunArgs {
     /// discrepancy as nested bands, and write bands.csv with which one dominates.
     #[arg(long, value_enum, conflicts_with = "shard")]
     pub bands: Option<BandsArg>,
+    /// Also run this scenario on the same seeds and runs (the same `--set` applied): the
+    /// report's findings say what differs from it, and compare_closeness.png overlays both.
+    #[arg(long, value_name = "BASE.toml", conflicts_with = "shard")]
+    pub against: Option<PathBuf>,
 }
 
 /// What `--bands` draws.

@@ -195,6 +195,24 @@ pub fn write_results(
     extra: serde_json::Value,
     cmd: &str,
 ) -> anyhow::Result<Written> {
+    write_results_against(out, s, e, plan, threads, fmts, wall, extra, cmd, None)
+}
+
+/// [`write_results`], with another scenario run on the same plan (`run --against`): the
+/// report's findings say what differs, and `compare_closeness` overlays the two.
+#[allow(clippy::too_many_arguments)]
+pub fn write_results_against(
+    out: &OutputDir,
+    s: &Scenario,
+    e: &Ensemble,
+    plan: &Plan,
+    threads: usize,
+    fmts: &[Format],
+    wall: f64,
+    extra: serde_json::Value,
+    cmd: &str,
+    against: Option<(&Scenario, &Ensemble)>,
+) -> anyhow::Result<Written> {
     let params = &s.base;
     let order = measures::series(params);
     let rows = tables::summary_rows(&e.summary, &order);
@@ -250,6 +268,19 @@ pub fn write_results(
             &meta,
         )?;
     }
+    if let Some((a, ae)) = against {
+        let arms = [
+            plot::Arm {
+                name: &s.name,
+                summary: &e.summary,
+            },
+            plot::Arm {
+                name: &a.name,
+                summary: &ae.summary,
+            },
+        ];
+        plot::compare(dir, fmts, &arms, &st, &meta)?;
+    }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
     let report = crate::report::html(
@@ -260,6 +291,11 @@ pub fn write_results(
             command_line: cmd,
             scenario_sha256: &sha,
             figures: out.path(),
+            against: against.map(|(a, ae)| crate::report::findings::Against {
+                name: &a.name,
+                params: &a.base,
+                ensemble: ae,
+            }),
         },
     )?;
     out.write("report.html", report.as_bytes())?;

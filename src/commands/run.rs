@@ -7,7 +7,7 @@
 
 use super::common::{
     Progress, command_line, default_out, formats, load, open_out, plan_for, threads, usage,
-    warn_failures, write_results,
+    warn_failures, write_results_against,
 };
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
@@ -128,6 +128,11 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             s.path.display()
         )));
     }
+    // Loaded before anything runs, so that a bad file is refused at once.
+    let against = match &args.against {
+        Some(path) => Some(load(path, &args.scenario.set)?),
+        None => None,
+    };
     let e_args = &args.ensemble;
     let threads = threads(e_args)?;
     let full = plan_for(&s, e_args)?;
@@ -315,9 +320,25 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
         "resumed_at_run": resumed.as_ref().map(|r| r.done),
     });
+    let against = match &against {
+        Some(a) => {
+            let ae = super::common::execute(a, &plan, threads, e_args.quiet, &mut |_| Ok(()))?;
+            Some((a, ae))
+        }
+        None => None,
+    };
     let wall = started.elapsed().as_secs_f64();
-    let written = write_results(
-        &out, &s, &ensemble, &plan, threads, &fmts, wall, extra, &cmd,
+    let written = write_results_against(
+        &out,
+        &s,
+        &ensemble,
+        &plan,
+        threads,
+        &fmts,
+        wall,
+        extra,
+        &cmd,
+        against.as_ref().map(|(a, ae)| (*a, ae)),
     )?;
     let dominant = match args.bands {
         Some(crate::cli::BandsArg::Decomposed) => {

@@ -3,6 +3,8 @@
 //! source, confidence, distribution), and the command that reproduces it. Pure: results in,
 //! text out.
 
+pub mod findings;
+
 use crate::experiment::Ensemble;
 use crate::export::tables;
 use crate::model::Params;
@@ -20,6 +22,8 @@ pub struct Context<'a> {
     pub scenario_sha256: &'a str,
     /// Folder holding the run's figures (SVG preferred, PNG otherwise).
     pub figures: &'a Path,
+    /// Another scenario run on the same seeds (`run --against`), for the findings.
+    pub against: Option<findings::Against<'a>>,
 }
 
 /// Escapes text for HTML.
@@ -69,7 +73,8 @@ fn figure(dir: &Path, stem: &str, caption: &str) -> Option<String> {
         return None;
     };
     Some(format!(
-        "<figure>{body}<figcaption>{}</figcaption></figure>\n",
+        "<figure id=\"fig-{}\">{body}<figcaption>{}</figcaption></figure>\n",
+        esc(stem),
         esc(caption)
     ))
 }
@@ -180,6 +185,8 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             s.on_failure.name()
         );
     }
+    let found = findings::findings(&s.name, params, e, ctx.against.as_ref());
+    out.push_str(&findings::html(&found, esc));
     out.push_str("<h2>Key results</h2>\n");
     key_results(&mut out, params, e);
     out.push_str("<h2>Figures</h2>\n");
@@ -202,6 +209,12 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             "What each power offers: instrument levels".to_string(),
         ),
     ];
+    if ctx.against.is_some() {
+        figures.push((
+            "compare_closeness",
+            "Closeness to each power, against the scenario compared (same seeds)".to_string(),
+        ));
+    }
     for p in &params.powers {
         figures.push((
             "",
@@ -222,7 +235,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             out.push_str(&f);
         }
     }
-    out.push_str("<h2>What happened</h2>\n<p>Scripted and random events, rules, threats and elections, with the share of runs in which each happened.</p>\n");
+    out.push_str("<h2 id=\"events\">What happened</h2>\n<p>Scripted and random events, rules, threats and elections, with the share of runs in which each happened.</p>\n");
     let rows = tables::event_rows(e, params);
     if rows.is_empty() {
         out.push_str("<p>Nothing fired.</p>\n");
