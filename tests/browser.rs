@@ -298,7 +298,7 @@ async fn the_explorer_loads_redraws_on_a_slider_and_saves_a_scenario_that_reprod
     boxed.send_keys("-1\u{E004}").await.unwrap(); // Tab: a change event
     let shown_error = wait_for(
         &c,
-        "(() => { const e = document.getElementById('error'); return e.style.display === 'block' && e.textContent; })()",
+        "(() => { const e = document.getElementById('error'); return e.style.display === 'block' && e.textContent.includes('budget = -1') && e.textContent; })()",
         "the error message",
     )
     .await;
@@ -335,6 +335,15 @@ async fn the_explorer_loads_redraws_on_a_slider_and_saves_a_scenario_that_reprod
         .await
         .unwrap();
     assert_eq!(first, reset, "reset gives the first figures back");
+    // The console check itself works: an error written to the console is seen.
+    c.execute("console.error('probe of the console check');", vec![])
+        .await
+        .unwrap();
+    let seen = console_errors(&c).await;
+    assert!(
+        seen.iter().any(|e| e.contains("probe of the console check")),
+        "{seen:?}"
+    );
     c.close().await.unwrap();
 }
 
