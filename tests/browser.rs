@@ -341,7 +341,8 @@ async fn the_explorer_loads_redraws_on_a_slider_and_saves_a_scenario_that_reprod
         .unwrap();
     let seen = console_errors(&c).await;
     assert!(
-        seen.iter().any(|e| e.contains("probe of the console check")),
+        seen.iter()
+            .any(|e| e.contains("probe of the console check")),
         "{seen:?}"
     );
     c.close().await.unwrap();

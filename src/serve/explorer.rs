@@ -46,7 +46,8 @@ pub struct Slider {
     pub source: Option<String>,
     /// Confidence grade A–D.
     pub confidence: Option<String>,
-    /// `uncertain` or `explore`: why it is on the page.
+    /// `explore` (listed in `[explore]`), `uncertain` (an uncertain number of policy or the
+    /// world) or `start` (an uncertain number of the starting state): why it is on the page.
     pub group: &'static str,
 }
 
@@ -499,10 +500,18 @@ fn sliders(s: &Scenario) -> anyhow::Result<Vec<Slider>> {
         }
     };
     let mut out: Vec<Slider> = Vec::new();
-    for u in &s.uncertain {
-        let (lo, hi) = dist_range(&u.dist, u.target.range());
-        if lo.is_finite() && hi.is_finite() && lo < hi {
-            out.push(slider(u.target, u.path.clone(), (lo, hi), "uncertain"));
+    // Policies and the world first, then the starting state.
+    for initial in [false, true] {
+        for u in s
+            .uncertain
+            .iter()
+            .filter(|u| u.target.is_initial() == initial)
+        {
+            let (lo, hi) = dist_range(&u.dist, u.target.range());
+            if lo.is_finite() && hi.is_finite() && lo < hi {
+                let group = if initial { "start" } else { "uncertain" };
+                out.push(slider(u.target, u.path.clone(), (lo, hi), group));
+            }
         }
     }
     for (path, range) in explore_params(s)? {
