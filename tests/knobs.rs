@@ -166,6 +166,48 @@ fn a_media_image_acts_from_the_first_year() {
     );
 }
 
+/// One share of the EU's agenda: the year's other shares are rescaled so it still sums to 1,
+/// whether the share is set on the command line, in a child file or by an event.
+#[test]
+fn an_agenda_share_acts_from_the_first_year() {
+    check_knob(
+        "alignment.agenda.2024.RU=0.2",
+        ("[alignment.agenda]", "2024 = { RU = 0.2 }"),
+        "\"alignment.agenda.2024.RU\" = 0.2",
+        |y| y.alignment,
+    );
+}
+
+#[test]
+fn an_agenda_share_rescales_the_others_and_errors_name_the_year() {
+    let baseline = scenarios_dir().join("baseline.toml");
+    let s =
+        scenario::load(&baseline, &["alignment.agenda.2024.RU=0.2".to_string()]).expect("--set");
+    let shares: Vec<f64> = s.base.spec().alignment.agenda[0]
+        .shares
+        .iter()
+        .map(|(_, v)| *v)
+        .collect();
+    // RU 0.5 -> 0.2; CN 0.05 and other 0.45 keep their ratio 1:9 and take the rest.
+    let want = [0.2, 0.08, 0.72];
+    for (got, want) in shares.iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{shares:?}");
+    }
+    let target = simulate::model::Target::parse("alignment.agenda.2024.CN", s.base.spec())
+        .expect("a declared share");
+    let mut spec = s.base.spec().clone();
+    target.set(&mut spec, 0.28);
+    let sum: f64 = spec.alignment.agenda[0].shares.iter().map(|(_, v)| v).sum();
+    assert!((sum - 1.0).abs() < 1e-12);
+    assert!((target.get(&spec) - 0.28).abs() < 1e-12);
+    let err = simulate::model::Target::parse("alignment.agenda.2030.RU", s.base.spec())
+        .expect_err("an undeclared year");
+    assert!(err.contains("declared 2024"), "{err}");
+    let err = simulate::model::Target::parse("alignment.agenda.2024.US", s.base.spec())
+        .expect_err("a target without a share");
+    assert!(err.contains("RU, CN, other"), "{err}");
+}
+
 /// An identity anchor only shapes the starting population (an event cannot set it), so the
 /// check is `--set` against a child file, and that the anchor moves closeness, not only opinion.
 #[test]

@@ -4,6 +4,7 @@
 //! (coverage of its bands, CRPS, PIT) against persistence and trend given honest spreads.
 
 use super::abc::{self, Generation, Posterior, Stop};
+use super::attribution;
 use super::posterior::{PosteriorProblem, Predictive, predictive};
 use super::{Setup, origins, output, score, usage};
 use crate::cli::{BacktestArgs, CalibrateArgs};
@@ -569,7 +570,9 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
         .unwrap_or_else(|| Path::new("output").join(&s.name).join("backtest_posterior"));
     let out = app::open_out(&out_path, args.ensemble.force)?;
     let per = st.config.posterior.generations as u64;
-    let bar = GenerationBar::new(per * origins.len() as u64, st.quiet);
+    // One more fit, on every observation, for the error attribution.
+    let bar = GenerationBar::new(per * (origins.len() as u64 + 1), st.quiet);
+    let mut ante: Vec<(i32, Vec<f64>)> = Vec::new();
     let mut scored: Vec<Scored> = Vec::new();
     let mut gen_rows = Vec::new();
     let mut sum_rows = Vec::new();
@@ -584,6 +587,7 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
             anyhow::bail!("origin {origin}: every particle was refused by the model");
         }
         let last = post.last();
+        ante.push((origin, free_mean(last, problem.dim())));
         gen_rows.extend(generations_rows(&origin.to_string(), &post, &seconds));
         sum_rows.extend(summary_rows(
             &origin.to_string(),
@@ -659,8 +663,19 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
             plots = predictive_plots(st, &out, &problem, &pred, &meta, Some(origin))?;
         }
     }
+    // Ex post: the posterior given every observation, for the error attribution.
+    let full = st.posterior_problem(None)?;
+    let pp_full = PosteriorProblem::new(&full, &st.config.posterior);
+    let (post_full, seconds) = sample(st, &pp_full, &bar, per * origins.len() as u64, "ex post: ");
+    if post_full.stop == Stop::AllRefused {
+        anyhow::bail!("ex post: every particle was refused by the model");
+    }
+    gen_rows.extend(generations_rows("ex_post", &post_full, &seconds));
     bar.finish();
     let names: Vec<String> = st.targets.iter().map(|t| t.name.clone()).collect();
+    let post_star = free_mean(post_full.last(), full.dim());
+    let attributed = attribute(&full, &ante, &post_star, &scored, &names)?;
+    out.write("error_attribution.csv", &attributed.csv()?)?;
     out.write("predictions.csv", &prediction_csv(&scored, &names)?)?;
     let rows = score_rows(&scored, &names, &origins);
     out.write("backtest.csv", &csv_bytes(&header(&SCORE_HEADER), &rows)?)?;
@@ -717,6 +732,12 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
         "predictive_runs": st.config.posterior.predictive_runs,
         "threads": st.threads,
         "fits": fits,
+        "error_attribution": {
+            "file": "error_attribution.csv",
+            "method": "forecast = ensemble mean at the posterior mean fitted up to the origin; ex post = the same at the posterior mean fitted on every observation; the move between them shared among the mechanisms' free numbers by exact Shapley values on common random numbers; structure = observed - ex post",
+            "mechanisms": attribution::MECHANISMS,
+            "mean_absolute": attributed.summary_json(),
+        },
         "plots": plots,
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
@@ -740,6 +761,7 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
                 trim(&r[8])
             );
         }
+        attributed.print();
         eprintln!(
             "{}: posterior backtest over {} origin(s), {} held-out points, {:.1} s -> {}",
             s.name,
@@ -750,6 +772,190 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
         );
     }
     Ok(())
+}
+
+/// The posterior mean of the free parameters (the first `dim` dimensions of a particle).
+fn free_mean(g: &Generation, dim: usize) -> Vec<f64> {
+    (0..dim)
+        .map(|k| {
+            let v: Vec<f64> = g.particles.iter().map(|p| p[k]).collect();
+            abc::weighted_mean(&v, &g.weights)
+        })
+        .collect()
+}
+
+/// The forecast error of every scored point split by mechanism (`attribution.rs`).
+struct Attributed {
+    /// Mechanisms with free numbers (indices into `attribution::MECHANISMS`).
+    present: Vec<usize>,
+    /// (origin, target name, year, observed, forecast, ex post, parts per present mechanism).
+    rows: Vec<(i32, String, i32, f64, f64, f64, Vec<f64>)>,
+}
+
+fn attribute(
+    full: &super::Problem,
+    ante: &[(i32, Vec<f64>)],
+    post: &[f64],
+    scored: &[Scored],
+    names: &[String],
+) -> anyhow::Result<Attributed> {
+    let groups: Vec<usize> = full
+        .free()
+        .iter()
+        .map(|f| attribution::mechanism(&f.path))
+        .collect();
+    let mut present = groups.clone();
+    present.sort_unstable();
+    present.dedup();
+    let k = present.len();
+    // Offsets of each target's points in the flattened means.
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    for t in full.targets() {
+        offsets.push(at);
+        at += t.points.len();
+    }
+    let mut rows = Vec::new();
+    for (origin, theta) in ante {
+        let worth: Vec<Vec<f64>> = (0..1usize << k)
+            .map(|mask| {
+                let x = attribution::mixed(theta, post, &groups, &present, mask);
+                full.means(&x)
+                    .map(|m| m.into_iter().flatten().collect::<Vec<f64>>())
+                    .map_err(|e| anyhow::anyhow!("error attribution at origin {origin}: {e}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let phi = attribution::shapley(k, &worth);
+        for p in scored.iter().filter(|p| p.origin == *origin) {
+            let name = &names[p.target];
+            let Some(t) = full.targets().iter().position(|t| &t.name == name) else {
+                continue;
+            };
+            let Some(i) = full.targets()[t]
+                .points
+                .iter()
+                .position(|q| q.year == p.year)
+            else {
+                continue;
+            };
+            let j = offsets[t] + i;
+            rows.push((
+                *origin,
+                name.clone(),
+                p.year,
+                p.observed,
+                worth[0][j],
+                worth[(1 << k) - 1][j],
+                phi.iter().map(|g| g[j]).collect(),
+            ));
+        }
+    }
+    Ok(Attributed { present, rows })
+}
+
+impl Attributed {
+    fn columns(&self) -> Vec<&'static str> {
+        self.present
+            .iter()
+            .map(|&m| attribution::MECHANISMS[m])
+            .collect()
+    }
+
+    fn csv(&self) -> anyhow::Result<Vec<u8>> {
+        let mut cols = vec![
+            "origin", "target", "year", "observed", "forecast", "ex_post", "error",
+        ];
+        cols.extend(self.columns());
+        cols.push("structure");
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|(o, t, y, obs, f, post, parts)| {
+                let mut r = vec![
+                    o.to_string(),
+                    t.clone(),
+                    y.to_string(),
+                    output::fixed(*obs),
+                    output::fixed(*f),
+                    output::fixed(*post),
+                    output::fixed(obs - f),
+                ];
+                r.extend(parts.iter().map(|v| output::fixed(*v)));
+                r.push(output::fixed(obs - post));
+                r
+            })
+            .collect();
+        csv_bytes(&header(&cols), &rows)
+    }
+
+    /// Per target (and `all`): points, mean absolute error and mean absolute part of each
+    /// mechanism and of the structure.
+    fn summary(&self) -> Vec<(String, usize, f64, Vec<f64>)> {
+        let mut targets: Vec<String> = self.rows.iter().map(|r| r.1.clone()).collect();
+        targets.dedup();
+        targets.sort();
+        targets.dedup();
+        targets.push("all".to_string());
+        targets
+            .into_iter()
+            .map(|t| {
+                let rows: Vec<_> = self
+                    .rows
+                    .iter()
+                    .filter(|r| t == "all" || r.1 == t)
+                    .collect();
+                let n = rows.len().max(1) as f64;
+                let mut parts = vec![0.0; self.present.len() + 1];
+                let mut mae = 0.0;
+                for (_, _, _, obs, f, post, p) in &rows {
+                    mae += (obs - f).abs() / n;
+                    for (acc, v) in parts.iter_mut().zip(p) {
+                        *acc += v.abs() / n;
+                    }
+                    parts[self.present.len()] += (obs - post).abs() / n;
+                }
+                (t, rows.len(), mae, parts)
+            })
+            .collect()
+    }
+
+    fn summary_json(&self) -> serde_json::Value {
+        let cols = self.columns();
+        let rows: Vec<serde_json::Value> = self
+            .summary()
+            .into_iter()
+            .map(|(t, n, mae, parts)| {
+                let mut m = serde_json::Map::new();
+                m.insert("target".into(), t.into());
+                m.insert("n".into(), n.into());
+                m.insert("error".into(), mae.into());
+                for (c, v) in cols.iter().chain(["structure"].iter()).zip(parts) {
+                    m.insert((*c).into(), v.into());
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        rows.into()
+    }
+
+    fn print(&self) {
+        let cols = self.columns();
+        print!(
+            "\nmean absolute forecast error and its parts\n{:<28} {:>4} {:>8}",
+            "target", "n", "error"
+        );
+        for c in cols.iter().chain(["structure"].iter()) {
+            print!(" {c:>9}");
+        }
+        println!();
+        for (t, n, mae, parts) in self.summary() {
+            print!("{t:<28} {n:>4} {mae:>8.4}");
+            for v in parts {
+                print!(" {v:>9.4}");
+            }
+            println!();
+        }
+    }
 }
 
 fn prediction_csv(scored: &[Scored], names: &[String]) -> anyhow::Result<Vec<u8>> {

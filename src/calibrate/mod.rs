@@ -12,6 +12,7 @@
 //! ensembles; the model knows nothing of this module.
 
 pub mod abc;
+pub mod attribution;
 mod bayes;
 pub mod config;
 pub mod fit;

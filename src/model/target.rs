@@ -2,7 +2,7 @@
 //! their allowed ranges. One table serves validation, scripted events, rules, distributions
 //! and `--set` overrides, so a range is written once (docs/model.md §7).
 
-use super::params::ParamSpec;
+use super::params::{AgendaTarget, ParamSpec};
 use super::types::{Domain, Kind, N_DOMAINS, PowerId};
 
 /// How an effect changes a parameter.
@@ -113,6 +113,10 @@ pub enum Target {
     Kappa0,
     Kappa1,
     OtherCloseness,
+    /// `alignment.agenda.<year>.<target>`: one share of the agenda of the `.0`-th agenda year
+    /// (its `.1`-th share, in declared power order then `other`). Setting it rescales the
+    /// year's other shares so that they still sum to 1.
+    AgendaShare(usize, usize),
 }
 
 const GOV: &[(&str, Target)] = &[
@@ -415,6 +419,10 @@ impl Target {
                 want(2, "polls.<field>")?;
                 lookup(POLL, parts[1], "polls")
             }
+            "alignment" if parts.get(1) == Some(&"agenda") => {
+                want(4, "alignment.agenda.<year>.<target>")?;
+                agenda_share(spec, parts[2], parts[3])
+            }
             "alignment" => {
                 want(2, "alignment.<field>")?;
                 lookup(ALIGN, parts[1], "alignment")
@@ -472,6 +480,14 @@ impl Target {
             Target::AnchorMean(p) => format!("population.anchor_mean.{}", pid(p)),
             Target::MediaProGovernment(p) => format!("population.media_pro_government.{}", pid(p)),
             Target::MediaIndependent(p) => format!("population.media_independent.{}", pid(p)),
+            Target::AgendaShare(y, i) => {
+                let a = &spec.alignment.agenda[y];
+                let name = match a.shares[i].0 {
+                    AgendaTarget::Power(p) => pid(p),
+                    AgendaTarget::Other => "other",
+                };
+                format!("alignment.agenda.{}.{name}", a.year)
+            }
             _ => {
                 if let Some(n) = find(GOV) {
                     format!("government.{n}")
@@ -543,7 +559,7 @@ impl Target {
             Target::AidIdentity => (0.0, 50.0),
             Target::Kappa0 => (-50.0, 50.0),
             Target::Kappa1 => (-100.0, 100.0),
-            Target::OtherCloseness => (0.0, 1.0),
+            Target::OtherCloseness | Target::AgendaShare(..) => (0.0, 1.0),
         }
     }
 
@@ -573,6 +589,7 @@ impl Target {
             Target::Grace(_) => "years",
             Target::Severity(_) => "utility per unit of closeness",
             Target::Rivalry(..) => "utility per unit of closeness squared",
+            Target::AgendaShare(..) => "share of the year's declarations",
             _ => "",
         }
     }
@@ -653,6 +670,7 @@ impl Target {
             Target::Kappa0 => s.alignment.kappa0,
             Target::Kappa1 => s.alignment.kappa1,
             Target::OtherCloseness => s.alignment.other_closeness,
+            Target::AgendaShare(y, i) => s.alignment.agenda[y].shares[i].1,
         }
     }
 
@@ -678,6 +696,7 @@ impl Target {
                 z[i] = v;
                 s.threats[h].issue = Some(z);
             }
+            Target::AgendaShare(y, i) => renormalise(&mut s.alignment.agenda[y].shares, i, v),
             _ => *self.slot(s) = v,
         }
     }
@@ -751,7 +770,10 @@ impl Target {
             Target::Kappa0 => &mut s.alignment.kappa0,
             Target::Kappa1 => &mut s.alignment.kappa1,
             Target::OtherCloseness => &mut s.alignment.other_closeness,
-            Target::Rivalry(..) | Target::Grace(_) | Target::Issue(..) => {
+            Target::Rivalry(..)
+            | Target::Grace(_)
+            | Target::Issue(..)
+            | Target::AgendaShare(..) => {
                 unreachable!("handled in Target::set")
             }
         }
@@ -835,6 +857,81 @@ impl Target {
         v.extend(POP.iter().map(|(_, t)| *t));
         v.extend(POLL.iter().map(|(_, t)| *t));
         v.extend(ALIGN.iter().map(|(_, t)| *t));
+        for (y, a) in s.alignment.agenda.iter().enumerate() {
+            v.extend((0..a.shares.len()).map(|i| Target::AgendaShare(y, i)));
+        }
         v
+    }
+}
+
+/// `alignment.agenda.<year>.<target>`: the year must be one the agenda declares, the target
+/// one of its shares.
+fn agenda_share(spec: &ParamSpec, year: &str, target: &str) -> Result<Target, String> {
+    let agenda = &spec.alignment.agenda;
+    let years = || {
+        agenda
+            .iter()
+            .map(|a| a.year.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let y = agenda
+        .iter()
+        .position(|a| a.year.to_string() == year)
+        .ok_or_else(|| {
+            if agenda.is_empty() {
+                format!("alignment.agenda.{year}: the scenario declares no [alignment.agenda] year")
+            } else {
+                format!(
+                    "alignment.agenda.{year}: no agenda year {year}: declared {}",
+                    years()
+                )
+            }
+        })?;
+    let name = |t: &AgendaTarget| match t {
+        AgendaTarget::Power(p) => spec.powers[*p].id.clone(),
+        AgendaTarget::Other => "other".to_string(),
+    };
+    let shares = &agenda[y].shares;
+    shares
+        .iter()
+        .position(|(t, _)| name(t) == target)
+        .map(|i| Target::AgendaShare(y, i))
+        .ok_or_else(|| {
+            format!(
+                "alignment.agenda.{year}.{target}: the {year} agenda has no share for '{target}': \
+                 its shares are {}",
+                shares
+                    .iter()
+                    .map(|(t, _)| name(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+/// Sets share `i` to `v` (clamped to [0, 1]) and rescales the others in proportion so the
+/// shares still sum to 1; if the others are all zero, the rest is split evenly among them.
+pub fn renormalise(shares: &mut [(AgendaTarget, f64)], i: usize, v: f64) {
+    let v = v.clamp(0.0, 1.0);
+    let others: f64 = shares
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, (_, x))| *x)
+        .sum();
+    let n_others = shares.len().saturating_sub(1);
+    if n_others == 0 {
+        shares[i].1 = 1.0;
+        return;
+    }
+    for (j, (_, x)) in shares.iter_mut().enumerate() {
+        if j == i {
+            *x = v;
+        } else if others > 0.0 {
+            *x *= (1.0 - v) / others;
+        } else {
+            *x = (1.0 - v) / n_others as f64;
+        }
     }
 }

@@ -61,7 +61,8 @@ impl Figure for Pit<'_> {
         let top = bins.iter().copied().fold(1.5, f64::max) * 1.05;
         let x = look::ValueAxis::fixed(0.0, 1.0, 10);
         let y = look::ValueAxis::covering([0.0, top], true, 6);
-        let mut chart = look::compact_panel(&main.margin(0, 24, 0, 0), &x, &y, 18.0, (true, true))?;
+        let mut chart =
+            look::compact_panel(&main.margin(0, 24, 0, 28), &x, &y, 18.0, (true, true))?;
         let w = 1.0 / BINS as f64;
         chart.draw_series(bins.iter().enumerate().map(|(i, b)| {
             let x0 = i as f64 * w;

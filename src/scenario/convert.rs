@@ -410,7 +410,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        target.set(&mut self.spec, n.center());
+        match target {
+            // The year's shares are read one by one and checked together (`alignment`).
+            Target::AgendaShare(y, i) => self.spec.alignment.agenda[y].shares[i].1 = n.center(),
+            _ => target.set(&mut self.spec, n.center()),
+        }
         for path in record_paths(target, &self.spec) {
             self.origins.insert(path.clone(), n.span.clone());
             if n.provenance != Provenance::default() {
@@ -581,6 +585,23 @@ impl Ctx<'_> {
     }
 
     /// A plain number (no distribution) within `[lo, hi]`.
+    /// Precedence of the layer a span was written in: `--set` overrides (in the order given)
+    /// above the scenario file, the file above its `extends` parents.
+    fn layer_rank(&self, span: &std::ops::Range<usize>) -> usize {
+        let sources = self.map.sources();
+        let Some(src) = self.map.source_of(span) else {
+            return 0;
+        };
+        let i = sources
+            .iter()
+            .position(|s| std::ptr::eq(s, src))
+            .unwrap_or(0);
+        match src.origin {
+            Origin::Set(_) => sources.len() + i,
+            _ => sources.len() - i,
+        }
+    }
+
     fn plain(&self, raw: &Raw, key: &str, why: &str, (lo, hi): (f64, f64)) -> Res<f64> {
         let n = parse_number(self.map, raw, key, Some(why))?;
         let v = n.center();
@@ -1468,8 +1489,12 @@ impl Ctx<'_> {
             let text = self.param(raw, target, &format!("alignment.{f}"))?;
             self.doc.put(&s, f, text);
         }
+        let mut texts: Vec<Vec<String>> = Vec::new();
         if let Some(agenda) = al.and_then(|a| a.agenda.as_ref()) {
-            let mut years = Vec::new();
+            // First the shape (years, and each year's targets in declared power order, then
+            // `other`), so that every share has its path; then the numbers.
+            type Share<'r> = (AgendaTarget, &'r Raw, String);
+            let mut years: Vec<(i32, String, std::ops::Range<usize>, Vec<Share<'_>>)> = Vec::new();
             for (year_key, shares) in agenda.get_ref() {
                 let key = format!("alignment.agenda.{}", year_key.get_ref());
                 let year: i32 = year_key.get_ref().parse().map_err(|_| {
@@ -1497,42 +1522,107 @@ impl Ctx<'_> {
                             &format!("{key} (targets are power ids or `other`)"),
                         )?)
                     };
-                    let v = self.plain(raw, &share_key, "an agenda share", (0.0, 1.0))?;
-                    list.push((target, v));
+                    list.push((target, raw, share_key));
                 }
-                let total: f64 = list.iter().map(|(_, v)| v).sum();
+                list.sort_by_key(|(t, _, _)| match t {
+                    AgendaTarget::Power(p) => *p,
+                    AgendaTarget::Other => usize::MAX,
+                });
+                years.push((year, key, shares.span(), list));
+            }
+            years.sort_by_key(|y| y.0);
+            self.spec.alignment.agenda = years
+                .iter()
+                .map(|(year, _, _, list)| AgendaYear {
+                    year: *year,
+                    shares: list.iter().map(|(t, _, _)| (t.clone(), 0.0)).collect(),
+                })
+                .collect();
+            for (y, (_, key, span, list)) in years.iter().enumerate() {
+                let mut layers = Vec::new();
+                let mut fixed_numbers = Vec::new();
+                let mut year_texts = Vec::new();
+                for (i, (_, raw, share_key)) in list.iter().enumerate() {
+                    let n = parse_number(self.map, raw, share_key, None)?;
+                    fixed_numbers.push(matches!(n.value, NumValue::Fixed(_)));
+                    // `param` checks the range, records the source and any distribution
+                    // (drawn per run through the path, which rescales the other shares).
+                    year_texts.push(self.param(Some(raw), Target::AgendaShare(y, i), share_key)?);
+                    layers.push(self.layer_rank(&raw.span()));
+                }
+                // Shares written in several layers (a child or `--set` changing one share
+                // of a parent's year): the shares of the latest layer stand, the others are
+                // rescaled in proportion so the year still sums to 1.
+                let top = layers.iter().copied().max().unwrap_or(0);
+                let shares = &mut self.spec.alignment.agenda[y].shares;
+                if layers.iter().any(|&l| l != top) {
+                    let sum_where = |shares: &[(AgendaTarget, f64)], at_top: bool| -> f64 {
+                        shares
+                            .iter()
+                            .zip(&layers)
+                            .filter(|(_, l)| (**l == top) == at_top)
+                            .map(|((_, v), _)| v)
+                            .sum()
+                    };
+                    let (kept, rest) = (sum_where(shares, true), sum_where(shares, false));
+                    if kept <= 1.0 + 1e-9 && rest > 0.0 {
+                        for (i, ((_, v), l)) in shares.iter_mut().zip(&layers).enumerate() {
+                            if *l != top {
+                                if !fixed_numbers[i] {
+                                    return Err(self.err(
+                                        ErrorKind::Invalid,
+                                        list[i].1.span(),
+                                        &list[i].2,
+                                        format!(
+                                            "{}: a share with a distribution would be rescaled \
+                                             by a later change to {key}: write the whole year \
+                                             in the file that changes it",
+                                            list[i].2
+                                        ),
+                                    ));
+                                }
+                                *v *= (1.0 - kept).max(0.0) / rest;
+                                year_texts[i] = fmt_f64(*v);
+                            }
+                        }
+                    }
+                }
+                let total: f64 = self.spec.alignment.agenda[y]
+                    .shares
+                    .iter()
+                    .map(|(_, v)| v)
+                    .sum();
                 if (total - 1.0).abs() > 1e-6 {
                     return Err(self.err(
                         ErrorKind::Invalid,
-                        shares.span(),
-                        &key,
+                        span.clone(),
+                        key,
                         format!(
                             "{key} = {}: shares sum to {}: they must sum to 1",
-                            self.map.text_of(&shares.span()),
+                            self.map.text_of(span),
                             (total * 1e9).round() / 1e9
                         ),
                     ));
                 }
-                // Declared power order, then `other`, whatever order the file used.
-                list.sort_by_key(|(t, _)| match t {
-                    AgendaTarget::Power(p) => *p,
-                    AgendaTarget::Other => usize::MAX,
-                });
-                years.push(AgendaYear { year, shares: list });
+                texts.push(year_texts);
             }
-            years.sort_by_key(|y| y.year);
-            self.spec.alignment.agenda = years;
         }
-        for year in &self.spec.alignment.agenda {
+        for (y, year) in self.spec.alignment.agenda.iter().enumerate() {
             let entries: Vec<(String, String)> = year
                 .shares
                 .iter()
-                .map(|(t, v)| {
+                .enumerate()
+                .map(|(i, (t, v))| {
                     let name = match t {
                         AgendaTarget::Power(p) => self.spec.powers[*p].id.clone(),
                         AgendaTarget::Other => "other".to_string(),
                     };
-                    (name, fmt_f64(*v))
+                    let text = texts
+                        .get(y)
+                        .and_then(|t| t.get(i))
+                        .cloned()
+                        .unwrap_or_else(|| fmt_f64(*v));
+                    (name, text)
                 })
                 .collect();
             self.doc.put(

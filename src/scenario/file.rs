@@ -11,7 +11,7 @@
 //!   `{ dist = "beta", alpha = 2, beta = 5, min = 0, max = 1 }` (`min`/`max` default to 0 and 1).
 //!
 //! Distributions are allowed only on model parameters (those with a path, see
-//! `simulate describe`); integers, effect values and agenda shares take plain numbers.
+//! `simulate describe`); integers and effect values take plain numbers.
 //! Confidence is `A` (solid) to `D` (a guess); with `[ensemble] widen_by_confidence` (the
 //! default) a fixed number of confidence B, C or D is drawn uniformly within ±5%, ±15% or ±30%
 //! of its value in each run. Defaults for everything come from `model::defaults::serbia()`.
@@ -399,7 +399,7 @@ pub(crate) struct AlignmentToml {
     /// Diplomatic closeness of the state to third countries.
     pub other_closeness: Option<Raw>,
     /// Composition of the agenda from a year on: `2024 = { RU = 0.35, CN = 0.05, other = 0.6 }`;
-    /// targets are power ids or `other`; shares are plain numbers summing to 1. Replaces the
+    /// targets are power ids or `other`; shares are numbers (documented or drawn) summing to 1. Replaces the
     /// default agenda as a whole.
     pub agenda: Option<Spanned<Named<Spanned<Named<Raw>>>>>,
 }
