@@ -193,6 +193,7 @@ fn every_finding_agrees_with_the_tables_of_its_run() {
     )
     .unwrap();
 
+    let at_most = Regex::new(r"in force in at most (\d+)% of runs").unwrap();
     let outcomes: BTreeMap<String, f64> = csv_rows(&a.join("outcomes.csv"))
         .into_iter()
         .map(|r| {
@@ -256,7 +257,7 @@ fn every_finding_agrees_with_the_tables_of_its_run() {
                 .map(|(_, id)| outcomes[&format!("collapsed_toward:{id}")])
                 .sum();
             let runs: f64 = c[3].parse().unwrap();
-            assert_eq!(c[2].parse::<f64>().unwrap(), (total * runs).round(), "{f}");
+            assert!(close(&c[2], (total * runs).round(), 0), "{f}");
             assert!(close(&c[4], 100.0 * total, 0), "{f}");
             assert!(close(&c[6], 100.0 * outcomes["still_hedging:"], 0), "{f}");
             let mut listed = 0.0;
@@ -293,14 +294,13 @@ fn every_finding_agrees_with_the_tables_of_its_run() {
                 .map(|(_, y)| y.values().map(|c| c["mean"]).fold(0.0, f64::max))
                 .unwrap();
             if f.contains("never carried out") {
-                assert_eq!(imposed, 0.0, "{f}");
+                assert!(imposed.abs() < 1e-12, "{f}");
                 assert!(
                     !events
                         .iter()
                         .any(|r| r["kind"] == "threat_imposed" && r["name"] == id)
                 );
             } else {
-                let at_most = Regex::new(r"in force in at most (\d+)% of runs").unwrap();
                 let c = at_most.captures(f).expect("a share in force");
                 assert!(close(&c[1], 100.0 * imposed, 0), "{f}");
             }

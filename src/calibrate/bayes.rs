@@ -785,6 +785,7 @@ fn free_mean(g: &Generation, dim: usize) -> Vec<f64> {
 }
 
 /// The forecast error of every scored point split by mechanism (`attribution.rs`).
+#[allow(clippy::type_complexity)]
 struct Attributed {
     /// Mechanisms with free numbers (indices into `attribution::MECHANISMS`).
     present: Vec<usize>,

@@ -416,7 +416,8 @@ fn against_findings(
                 e.camps[p] as f64 / runs,
                 a.ensemble.camps[q] as f64 / theirs,
             );
-            (m != t).then(|| format!("toward {} {} against {}", power.name, pct(m), pct(t)))
+            (e.camps[p] * a.ensemble.runs != a.ensemble.camps[q] * e.runs)
+                .then(|| format!("toward {} {} against {}", power.name, pct(m), pct(t)))
         })
         .collect();
     if !shifts.is_empty() {

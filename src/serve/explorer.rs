@@ -541,8 +541,11 @@ fn sliders(s: &Scenario) -> anyhow::Result<Vec<Slider>> {
     Ok(out)
 }
 
+/// A path of `[explore] params` and the slider's range, when given.
+type ExploreParam = (String, Option<(f64, f64)>);
+
 /// `[explore] params = ["PATH", "PATH=LO:HI", ...]`, checked for shape.
-fn explore_params(s: &Scenario) -> anyhow::Result<Vec<(String, Option<(f64, f64)>)>> {
+fn explore_params(s: &Scenario) -> anyhow::Result<Vec<ExploreParam>> {
     let Some(table) = &s.explore else {
         return Ok(Vec::new());
     };
