@@ -5,7 +5,7 @@
 //! and, against another scenario run on the same seeds, the differences. Pure: results in,
 //! sentences out.
 
-use crate::commands::common::{driver_bars, movers};
+use super::moves::{driver_bars, movers};
 use crate::experiment::Ensemble;
 use crate::model::Params;
 use crate::model::record::FiredKind;

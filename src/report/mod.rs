@@ -4,6 +4,7 @@
 //! text out.
 
 pub mod findings;
+pub mod moves;
 
 use crate::experiment::Ensemble;
 use crate::export::tables;
