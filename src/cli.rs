@@ -71,6 +71,29 @@ pub enum Command {
     ///
     /// `--runs` is the number of runs per design point (default 10).
     Discover(DiscoverArgs),
+    /// Explore a scenario in the browser: a local page (127.0.0.1 only) with its fan charts
+    /// and sliders for its uncertain numbers and `[explore]` parameters; moving one re-runs
+    /// the ensemble; "save as scenario" writes a file that extends it with the changes.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8337)]
+    pub port: u16,
+    /// Folder for saved scenarios (default: output/<scenario name>-explore/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Runs of the quick ensemble drawn while a slider moves (the full one, the scenario's
+    /// `ensemble.runs`, runs when it is released).
+    #[arg(long, default_value_t = 100)]
+    pub quick_runs: usize,
 }
 
 #[derive(Args, Debug)]
@@ -166,6 +189,10 @@ pub struct RunArgs {
     /// the same resolved scenario found in the results folder or beside it).
     #[arg(long, value_name = "DIR")]
     pub sensitivity: Option<PathBuf>,
+    /// Also run this scenario on the same seeds and runs (the same `--set` applied): the
+    /// report's findings say what differs from it, and compare_closeness.png overlays both.
+    #[arg(long, value_name = "BASE.toml", conflicts_with = "shard")]
+    pub against: Option<PathBuf>,
 }
 
 /// How `run` draws the uncertain numbers.
@@ -412,7 +439,7 @@ pub struct DiscoverArgs {
 }
 
 /// Subcommand names, for treating `simulate s.toml` as `simulate run s.toml`.
-pub const SUBCOMMANDS: [&str; 12] = [
+pub const SUBCOMMANDS: [&str; 13] = [
     "run",
     "compare",
     "check",
@@ -424,6 +451,7 @@ pub const SUBCOMMANDS: [&str; 12] = [
     "sweep",
     "sensitivity",
     "discover",
+    "serve",
     "help",
 ];
 

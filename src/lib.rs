@@ -49,6 +49,7 @@ pub mod model;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod shard;
 pub mod stats;
 pub mod usage;

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => commands::sweep::sweep(a),
         Command::Sensitivity(a) => commands::sensitivity::sensitivity(a),
         Command::Discover(a) => commands::discover::discover(a),
+        Command::Serve(a) => commands::serve::serve(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,6 +62,7 @@ fn scenario(spec: ParamSpec) -> Scenario {
         resolved_toml: String::new(),
         calibration: None,
         sweep: None,
+        explore: None,
         particles: Vec::new(),
         reference: None,
         warnings: Vec::new(),

@@ -3,10 +3,10 @@
 //! printing a report to stdout. A command file (`run.rs`, `compare.rs`, ...) reads its inputs,
 //! then calls these; nothing here knows which command is running.
 
-/// The Sobol study of a scenario, for the report's assumptions table.
-pub mod sobol_lookup;
 /// Attribution of a gap to levers (`diff --attribute`, `compare --attribute`).
 pub mod attribution;
+/// The Sobol study of a scenario, for the report's assumptions table.
+pub mod sobol_lookup;
 /// Plumbing the experiment commands (sweep, sensitivity, discover) share.
 pub mod study;
 use crate::cli::{EnsembleArgs, FormatArg};
@@ -263,6 +263,37 @@ pub fn write_results(
     cmd: &str,
     sensitivity: Option<&Path>,
 ) -> anyhow::Result<Written> {
+    write_results_against(
+        out,
+        s,
+        e,
+        plan,
+        threads,
+        fmts,
+        wall,
+        extra,
+        cmd,
+        sensitivity,
+        None,
+    )
+}
+
+/// [`write_results`], with another scenario run on the same plan (`run --against`): the
+/// report's findings say what differs, and `compare_closeness` overlays the two.
+#[allow(clippy::too_many_arguments)]
+pub fn write_results_against(
+    out: &OutputDir,
+    s: &Scenario,
+    e: &Ensemble,
+    plan: &Plan,
+    threads: usize,
+    fmts: &[Format],
+    wall: f64,
+    extra: serde_json::Value,
+    cmd: &str,
+    sensitivity: Option<&Path>,
+    against: Option<(&Scenario, &Ensemble)>,
+) -> anyhow::Result<Written> {
     let params = &s.base;
     let order = measures::series(params);
     let rows = tables::summary_rows(&e.summary, &order);
@@ -338,6 +369,19 @@ pub fn write_results(
     for p in drivers_shown(&e.summary, params) {
         drivers_chart(dir, fmts, e, params, p, (None, None), &marks, &meta)?;
     }
+    if let Some((a, ae)) = against {
+        let arms = [
+            plot::Arm {
+                name: &s.name,
+                summary: &e.summary,
+            },
+            plot::Arm {
+                name: &a.name,
+                summary: &ae.summary,
+            },
+        ];
+        plot::compare(dir, fmts, &arms, &st, &[], &meta)?;
+    }
     let plot_seconds = t.elapsed().as_secs_f64();
     let sha = export::sha256_hex(s.resolved_toml.as_bytes());
     let st = sobol_lookup::find(sensitivity, out.target(), &sha)?;
@@ -350,6 +394,11 @@ pub fn write_results(
             scenario_sha256: &sha,
             figures: out.path(),
             sensitivity: st.as_ref(),
+            against: against.map(|(a, ae)| crate::report::findings::Against {
+                name: &a.name,
+                params: &a.base,
+                ensemble: ae,
+            }),
         },
     )?;
     out.write("report.html", report.as_bytes())?;

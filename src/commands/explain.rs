@@ -2,8 +2,8 @@
 //! table on stdout, `drivers.csv` and one driver plot per power.
 
 use super::common::{
-    default_out_for, driver_bars, drivers_chart, emit, execute, formats, load, marks,
-    open_out, plan_for, threads, usage,
+    default_out_for, driver_bars, drivers_chart, emit, execute, formats, load, marks, open_out,
+    plan_for, threads, usage,
 };
 use crate::cli::ExplainArgs;
 use crate::export::tables;

@@ -19,6 +19,7 @@ pub mod merge;
 pub mod run;
 pub mod schema;
 pub mod sensitivity;
+pub mod serve;
 pub mod sweep;
 pub mod tree;
 

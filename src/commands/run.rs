@@ -6,8 +6,8 @@
 //! runs with a fresh checkpoint, no staging folder left, and a message saying how to resume.
 
 use super::common::{
-    Progress, STOP, command_line, default_out_for, formats, install_stop_handler, load,
-    open_out, parse_shard, plan_for, threads, usage, warn_failures, write_results,
+    Progress, STOP, command_line, default_out_for, formats, install_stop_handler, load, open_out,
+    parse_shard, plan_for, threads, usage, warn_failures, write_results_against,
 };
 use crate::checkpoint::{self, Saved};
 use crate::cli::RunArgs;
@@ -101,6 +101,11 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
             s.path.display()
         )));
     }
+    // Loaded before anything runs, so that a bad file is refused at once.
+    let against = match &args.against {
+        Some(path) => Some(load(path, &args.scenario.set)?),
+        None => None,
+    };
     let e_args = &args.ensemble;
     let threads = threads(e_args)?;
     let mut full = plan_for(&s, e_args)?;
@@ -312,8 +317,15 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         "resumed_at_run": resumed.as_ref().map(|r| r.done),
         "design": if lhs { "latin hypercube over the uncertain numbers" } else { "independent draws" },
     });
+    let against = match &against {
+        Some(a) => {
+            let ae = super::common::execute(a, &plan, threads, e_args.quiet, &mut |_| Ok(()))?;
+            Some((a, ae))
+        }
+        None => None,
+    };
     let wall = started.elapsed().as_secs_f64();
-    let written = write_results(
+    let written = write_results_against(
         &out,
         &s,
         &ensemble,
@@ -324,6 +336,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         extra,
         &cmd,
         args.sensitivity.as_deref(),
+        against.as_ref().map(|(a, ae)| (*a, ae)),
     )?;
     let dominant = match args.bands {
         Some(crate::cli::BandsArg::Decomposed) => {

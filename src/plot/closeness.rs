@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::look::{self, LARGE, Legend, LegendItem, PanelText, SMALL, Swatch};
-use super::render::{DrawResult, Figure, write_figure};
+use super::render::{DrawResult, Figure, svg_text, write_figure};
 use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
@@ -91,6 +91,26 @@ pub(super) fn hidden_moves<'a>(
     }
     out.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
     out
+}
+
+/// The SVG text of `closeness` (nothing written).
+pub fn closeness_svg(s: &Summary, powers: &[PowerStyle], meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Closeness {
+        s,
+        powers,
+        marks: &[],
+        meta,
+    })
+}
+
+/// The SVG text of `domains` (nothing written).
+pub fn domains_svg(s: &Summary, powers: &[PowerStyle], meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Domains {
+        s,
+        powers,
+        marks: &[],
+        meta,
+    })
 }
 
 /// The powers that have a series for `domain`, with it.

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::causes;
 use super::look::{self, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
-use super::render::{DrawResult, Figure, write_figure};
+use super::render::{DrawResult, Figure, svg_text, write_figure};
 use super::{DriverBar, Format, Mark, Meta, PowerStyle};
 
 const NET: RGBColor = RGBColor(0, 0, 0);
@@ -48,6 +48,11 @@ pub fn drivers(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let figure = Drivers::new(chart, meta);
     write_figure(dir, formats, stem, &figure)
+}
+
+/// The SVG text of `drivers` (nothing written).
+pub fn drivers_svg(chart: &DriverChart, meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Drivers::new(chart, meta))
 }
 
 struct Drivers<'a> {

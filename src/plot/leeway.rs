@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::look::{self, Chart, LARGE, Legend, LegendItem, PanelText, Swatch};
-use super::render::{DrawResult, Figure, write_figure};
+use super::render::{DrawResult, Figure, svg_text, write_figure};
 use super::{Format, Mark, Meta, PowerStyle};
 use crate::stats::{Quantiles, Summary};
 
@@ -28,6 +28,15 @@ pub fn leeway(
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
     write_figure(dir, formats, "leeway", &Leeway { s, marks, meta })
+}
+
+/// The SVG text of `leeway` (nothing written).
+pub fn leeway_svg(s: &Summary, meta: &Meta) -> anyhow::Result<String> {
+    svg_text(&Leeway {
+        s,
+        marks: &[],
+        meta,
+    })
 }
 
 struct Leeway<'a> {

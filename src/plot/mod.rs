@@ -35,14 +35,14 @@ mod waterfall;
 
 pub use bands::{BandPanel, decomposed};
 pub use causes::{is_response as is_response_cause, label as cause_label};
-pub use closeness::{closeness, domains};
+pub use closeness::{closeness, closeness_svg, domains, domains_svg};
 pub use compare::{arm_color, compare, compare_difference, compare_domains, compare_scenarios};
 pub use diff::{DiffFigure, DiffRow, diff};
 pub use discover::{BoxLimit, Discovery, PeelPoint, discovery};
-pub use drivers::{DriverChart, drivers};
+pub use drivers::{DriverChart, drivers, drivers_svg};
 pub use fit::{backtest, fit};
 pub use instruments::instruments;
-pub use leeway::leeway;
+pub use leeway::{leeway, leeway_svg};
 pub use opinion::opinion;
 pub use pit::pit;
 pub use posterior::{Sample, marginals, pairs};

@@ -86,6 +86,13 @@ fn write_svg(dir: &Path, stem: &str, path: &Path, figure: &impl Figure) -> anyho
     finish(drawn, &temp, path)
 }
 
+/// The SVG text of a figure, for pages that show it inline (`simulate serve`); nothing is
+/// written.
+pub(super) fn svg_text(figure: &impl Figure) -> anyhow::Result<String> {
+    fonts::ensure_registered()?;
+    draw_svg(figure)
+}
+
 fn draw_svg(figure: &impl Figure) -> anyhow::Result<String> {
     let mut text = String::new();
     {

@@ -6,6 +6,8 @@
 mod compare;
 
 pub use compare::{CompareContext, CompareLine, Comparison, ForceLine, compare_html};
+pub mod findings;
+pub mod moves;
 
 use crate::experiment::Ensemble;
 use crate::export::tables;
@@ -27,6 +29,8 @@ pub struct Context<'a> {
     /// Total-order Sobol indices of the scenario's uncertain numbers, from a sensitivity
     /// study of the same scenario, for the assumptions table.
     pub sensitivity: Option<&'a TotalIndices>,
+    /// Another scenario run on the same seeds (`run --against`), for the findings.
+    pub against: Option<findings::Against<'a>>,
 }
 
 /// Total-order Sobol indices ST of some parameters, and where they come from.
@@ -91,7 +95,8 @@ fn figure(dir: &Path, stem: &str, caption: &str) -> Option<String> {
         return None;
     };
     Some(format!(
-        "<figure>{body}<figcaption>{}</figcaption></figure>\n",
+        "<figure id=\"fig-{}\">{body}<figcaption>{}</figcaption></figure>\n",
+        esc(stem),
         esc(caption)
     ))
 }
@@ -214,6 +219,8 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             s.on_failure.name()
         );
     }
+    let found = findings::findings(&s.name, params, e, ctx.against.as_ref());
+    out.push_str(&findings::html(&found, esc));
     out.push_str("<h2>Key results</h2>\n");
     key_results(&mut out, params, e);
     out.push_str("<h2>Figures</h2>\n<p>Vertical lines mark elections (dashed) and scripted events (solid).</p>\n");
@@ -246,6 +253,12 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
                 .to_string(),
         ),
     ];
+    if ctx.against.is_some() {
+        figures.push((
+            "compare_closeness",
+            "Closeness to each power, against the scenario compared (same seeds)".to_string(),
+        ));
+    }
     for p in &params.powers {
         figures.push((
             "",
@@ -266,7 +279,7 @@ pub fn html(s: &Scenario, e: &Ensemble, ctx: &Context<'_>) -> anyhow::Result<Str
             out.push_str(&f);
         }
     }
-    out.push_str("<h2>What happened</h2>\n<p>Threats and sanctions first, then scripted and random events, rules and elections, with the share of runs in which each happened (items that happened in no run are left out).</p>\n");
+    out.push_str("<h2 id=\"events\">What happened</h2>\n<p>Threats and sanctions first, then scripted and random events, rules and elections, with the share of runs in which each happened (items that happened in no run are left out).</p>\n");
     let rows = event_log(e, params);
     if rows.is_empty() {
         out.push_str("<p>Nothing fired.</p>\n");

@@ -179,6 +179,7 @@ pub(crate) fn convert(
         &[
             ("calibration", file.calibration.as_ref()),
             ("sweep", file.sweep.as_ref()),
+            ("explore", file.explore.as_ref()),
         ],
     );
     Ok(Converted {

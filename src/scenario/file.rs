@@ -117,6 +117,10 @@ pub(crate) struct ScenarioToml {
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     #[allow(dead_code)] // accepted here so the trunk loads; `experiment::tree` reads it
     pub branches: Option<toml::Table>,
+    /// The sliders of `simulate serve` besides the uncertain numbers (`params = ["PATH",
+    /// "PATH=LO:HI", ...]`), kept as written and checked by the command.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub explore: Option<toml::Table>,
 }
 
 /// `[years]`.

@@ -68,6 +68,8 @@ pub struct Scenario {
     pub calibration: Option<toml::Table>,
     /// The raw `[sweep]` table, if present.
     pub sweep: Option<toml::Table>,
+    /// The raw `[explore]` table (the sliders of `simulate serve`), if present.
+    pub explore: Option<toml::Table>,
     /// Weighted samples that `Dist::Particles` numbers draw from (by index).
     pub particles: Vec<Arc<ParticleSet>>,
     /// The reference the rest point is solved from, when it is not the scenario itself
@@ -543,6 +545,7 @@ fn load_root(root: layers::Root<'_>, path: PathBuf) -> Result<Scenario, Scenario
         resolved_toml: c.resolved_toml,
         calibration: assembled.file.calibration,
         sweep: assembled.file.sweep,
+        explore: assembled.file.explore,
         particles: c.particles,
         reference: reference.map(|(r, _)| Box::new(r)),
         warnings: assembled
@@ -617,6 +620,7 @@ fn load_reference(root: layers::Root<'_>) -> Result<(Scenario, Params), Scenario
             resolved_toml: c.resolved_toml,
             calibration: assembled.file.calibration,
             sweep: assembled.file.sweep,
+            explore: assembled.file.explore,
             particles: c.particles,
             reference: None,
             warnings: Vec::new(),
