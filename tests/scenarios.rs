@@ -473,8 +473,11 @@ fn with_state_line(line: &str, names: &[&str]) -> Vec<f64> {
         let mut text = std::fs::read_to_string(&path).expect("readable scenario");
         let file = path.file_name().expect("file name").to_owned();
         if file == "baseline.toml" || file == "historical.toml" {
-            assert!(text.contains("\n[state]\n"), "{file:?} has a [state] table");
-            text = text.replacen("\n[state]\n", &format!("\n[state]\n{line}\n"), 1);
+            assert!(
+                text.contains("\n[government]\n"),
+                "{file:?} has a [government] table"
+            );
+            text = text.replacen("\n[government]\n", &format!("\n[government]\n{line}\n"), 1);
         }
         std::fs::write(dir.path().join(file), text).expect("write copy");
     }

@@ -49,12 +49,12 @@ fn numbers_outside_their_allowed_range_do_not_validate() {
     for (good, bad) in [
         ("[powers.US]\nbudget = 50\n", "[powers.US]\nbudget = 500\n"),
         (
-            "[state]\nopinion_weight = { value = 0.4, source = \"x\", confidence = \"C\" }\n",
-            "[state]\nopinion_weight = { value = 30, source = \"x\", confidence = \"C\" }\n",
+            "[government]\nopinion_weight = { value = 0.4, source = \"x\", confidence = \"C\" }\n",
+            "[government]\nopinion_weight = { value = 30, source = \"x\", confidence = \"C\" }\n",
         ),
         (
-            "[state.initial_closeness]\nEU = { economy = 0.7 }\n",
-            "[state.initial_closeness]\nEU = { economy = 1.7 }\n",
+            "[government.initial_closeness]\nEU = { economy = 0.7 }\n",
+            "[government.initial_closeness]\nEU = { economy = 1.7 }\n",
         ),
         ("[rivalry]\n\"US-CN\" = 1.5\n", "[rivalry]\n\"US-CN\" = 9\n"),
         (

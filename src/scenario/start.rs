@@ -110,7 +110,11 @@ pub(crate) fn from_history(
         }
     }
     for p in 0..n {
-        let (mean, sd) = moments(states.iter().map(|s| s.anchor_mean[p]));
+        // The starting population's anchors sit where the history leaves its mean affinity,
+        // not its anchors: media (the pro-government line above all) pull affinity away from
+        // the anchors over the years, and starting from the anchors made the images jump in
+        // the first forward year (China's by −0.08 in the baseline).
+        let (mean, sd) = moments(states.iter().map(|s| s.affinity[p]));
         values.push(StartValue {
             target: Target::AnchorMean(p),
             mean,
