@@ -104,7 +104,7 @@ fn compare_beyond_two_scenarios_has_multiples_differences_domains_and_a_report()
             &shipped("baseline"),
             copy.to_str().unwrap(),
             &shipped("us_pressure"),
-            &shipped("china_surge"),
+            &shipped("eu_credible_accession"),
             "--runs",
             "12",
             "--out",
@@ -145,13 +145,18 @@ fn compare_beyond_two_scenarios_has_multiples_differences_domains_and_a_report()
         .collect();
     assert!(!crossings.is_empty(), "no crossing of 0.5 in\n{stdout}");
     for l in &crossings {
-        assert!(l.contains("stays from") || l.contains("back"), "{l}");
+        let after = l.split(['↑', '↓']).nth(1).unwrap_or("");
+        let year: String = after.chars().take(4).collect();
+        assert!(
+            year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()),
+            "a crossing without its year: {l}"
+        );
     }
     let report = fs::read_to_string(out.join("report.html")).unwrap();
     for s in [
         "baseline_copy",
         "us_pressure",
-        "china_surge",
+        "eu_credible_accession",
         "What made the gaps",
     ] {
         assert!(report.contains(s), "report lacks {s}");
