@@ -37,6 +37,10 @@
 //! assert_eq!(outcome.final_closeness, last.aggregate);
 //! ```
 
+// A scenario error carries its place, snippet and the further errors of the file (`check`
+// reports them all at once); it is returned, not stored, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod calibrate;
 pub mod checkpoint;
 pub mod cli;

@@ -3,6 +3,7 @@
 //! commands write a fitted scenario that loads and tables that hold the hand-computed
 //! baseline scores, and the shipped historical scenario agrees with the observed data it
 //! cites.
+#![allow(clippy::result_large_err)]
 
 use assert_cmd::Command;
 use simulate::calibrate::score::{persistence, scores, trend, trend_share};

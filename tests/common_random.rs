@@ -1,6 +1,7 @@
 //! Truly common random numbers: every draw is keyed on (run, component, year, index), so two
 //! scenarios that agree up to a year have byte-identical records up to that year, and a
 //! component a change does not touch keeps its draws after it (docs/model.md §4).
+#![allow(clippy::result_large_err)]
 
 use simulate::experiment::{Plan, member};
 use simulate::model::{DriverSchema, Recorder, Term, YearRecord, run};

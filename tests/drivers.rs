@@ -1,4 +1,5 @@
 //! "Why did it move?": the driver decomposition on the shipped scenarios (docs/model.md §5.1).
+#![allow(clippy::result_large_err)]
 
 use simulate::experiment::{Ensemble, Exec, Plan, execute};
 use simulate::model::Domain;

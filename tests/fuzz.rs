@@ -8,6 +8,7 @@
 //! Cases per run: `FUZZ_CASES` (default 40,000 loader + 30,000 `--set` + 40,000 expression =
 //! 110,000 with the default; set `FUZZ_CASES=1000000` for a long run). Failures proptest finds
 //! are kept in `tests/fuzz.proptest-regressions` and replayed first on every run.
+#![allow(clippy::result_large_err)]
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};

@@ -1,6 +1,7 @@
 //! Forward scenarios start from history: the baseline's starting state is the state the
 //! historical scenario reaches at the end of 2023, its read-out parameters are the fitted
 //! ones, and its first year agrees with the historical run's same year (docs/model.md §7).
+#![allow(clippy::result_large_err)]
 
 use simulate::experiment::{Plan, member};
 use simulate::model::{Recorder, Target, YearRecord, run};

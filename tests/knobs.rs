@@ -1,6 +1,7 @@
 //! Every number is a knob: a change made by `--set`, by a child scenario or by an event in the
 //! first year acts as the same policy change from the first year, against the reference the
 //! rest point is solved from (docs/model.md §5.1, "Reference").
+#![allow(clippy::result_large_err)]
 
 use simulate::experiment::{Plan, member};
 use simulate::model::{Recorder, YearRecord, run};

@@ -2,6 +2,7 @@
 //! scenario whose runs draw whole particles, the same bytes whatever the thread count;
 //! `run --bands decomposed` reads it; the `particles` distribution draws rows jointly and
 //! refuses bad files with the file, key and what is allowed.
+#![allow(clippy::result_large_err)]
 
 use assert_cmd::Command;
 use simulate::scenario::{Dist, load, load_str};

@@ -6,6 +6,7 @@
 //! (75% to 97.5%, about three sd below and one above): fewer says the posterior is too
 //! narrow, all 40 that it is too wide. Measured: 32 (80%), a little narrow; the synthetic
 //! likelihood's noise (4 runs a particle) is the likely cause.
+#![allow(clippy::result_large_err)]
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

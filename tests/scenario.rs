@@ -2,6 +2,7 @@
 //! distributions and confidence widening, provenance, the resolved TOML round trip,
 //! `describe`, and one test per kind of bad input (each message must name the file, the
 //! line, the key and what is allowed).
+#![allow(clippy::result_large_err)]
 
 use simulate::model::defaults::serbia;
 use simulate::model::{Domain, Effect, Kind, Op, Params, Target};

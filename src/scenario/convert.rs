@@ -5,6 +5,7 @@
 //! (`Target`), records where it came from (for errors found later by `Params::new`, for
 //! provenance and for `describe`), and writes the resolved TOML on the way. Depends on the
 //! model, never the other way round.
+#![allow(clippy::type_complexity)] // span and text tables of the converter
 
 use super::error::{ErrorKind, Origin, ScenarioError, SourceMap, suggest};
 use super::file::{DomainsToml, EffectsToml, Named, ScenarioToml};
@@ -2338,6 +2339,7 @@ fn parse_color(s: &str) -> Option<[u8; 3]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::items_after_test_module)]
 mod tests {
     use super::*;
 
