@@ -439,20 +439,7 @@ pub fn write_results_against(
     Ok(Written { plot_seconds })
 }
 
-/// Powers whose median aggregate closeness moved most between the first and last year.
-pub fn movers(summary: &Summary, params: &Params, count: usize) -> Vec<usize> {
-    let mut moved: Vec<(usize, f64)> = params
-        .powers
-        .iter()
-        .enumerate()
-        .filter_map(|(p, power)| {
-            let s = summary.get("closeness", &power.id, "")?;
-            Some((p, (s[s.len() - 1].p50 - s[0].p50).abs()))
-        })
-        .collect();
-    moved.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    moved.into_iter().take(count).map(|(p, _)| p).collect()
-}
+pub use crate::report::moves::movers;
 
 /// The parts of the yearly moves of closeness to one power, by cause, in the unit of the move.
 pub struct DriverParts {
@@ -495,36 +482,18 @@ pub fn driver_parts(
     domain: Option<Domain>,
     years: Option<(i32, i32)>,
 ) -> DriverParts {
-    let d = &e.drivers;
-    let w = params.government.domain_weights;
     let sender = params.threats.iter().any(|t| t.sender == p);
     let mut bars = Vec::new();
     let mut net = Vec::new();
     let (mut pushed, mut moved) = (0.0, 0.0);
-    for (y, year) in d.years.iter().enumerate() {
-        if let Some((a, b)) = years
-            && (*year < a || *year > b)
-        {
-            continue;
-        }
-        let mut total = 0.0;
-        let mut grouped: Vec<(String, f64)> = Vec::new();
-        for (t, term) in d.schema.terms.iter().enumerate() {
-            let v = match domain {
-                Some(dom) => d.get(y, p, dom.index(), t),
-                None => Domain::ALL
-                    .iter()
-                    .map(|dom| w[dom.index()] * d.get(y, p, dom.index(), t))
-                    .sum(),
-            };
-            total += v;
-            let mut name = d.schema.name(*term, params);
-            if name == "sanctions" && !sender {
-                name = "sanction_busting".to_string();
-            }
-            match grouped.iter_mut().find(|(n, _)| *n == name) {
-                Some(g) => g.1 += v,
-                None => grouped.push((name, v)),
+    for (year, total, mut grouped) in
+        crate::report::moves::yearly_terms(e, params, p, domain, years)
+    {
+        if !sender {
+            for (name, _) in &mut grouped {
+                if name == "sanctions" {
+                    *name = "sanction_busting".to_string();
+                }
             }
         }
         let is_push = |n: &str| !LIMITS.contains(&n) && n != "noise";
@@ -553,13 +522,9 @@ pub fn driver_parts(
             moved += (push + limits).abs();
         }
         for (term, value) in grouped {
-            bars.push(plot::DriverBar {
-                year: *year,
-                term,
-                value,
-            });
+            bars.push(plot::DriverBar { year, term, value });
         }
-        net.push((*year, total));
+        net.push((year, total));
     }
     // Terms that never matter are summed into `other`, so tables and legends stay readable
     // and the parts still add up.

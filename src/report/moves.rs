@@ -21,18 +21,19 @@ pub fn movers(summary: &Summary, params: &Params, count: usize) -> Vec<usize> {
     moved.into_iter().take(count).map(|(p, _)| p).collect()
 }
 
-/// Driver bars of one power (aggregate over domains, or one domain) and the net move.
-pub fn driver_bars(
+/// One year's driver terms of power `p` (aggregate over domains with the domain weights, or
+/// one domain): the net move and each cause's push, causes grouped by output name in schema
+/// order. Years outside `years` are left out.
+pub fn yearly_terms(
     e: &Ensemble,
     params: &Params,
     p: usize,
     domain: Option<Domain>,
     years: Option<(i32, i32)>,
-) -> (Vec<plot::DriverBar>, Vec<(i32, f64)>) {
+) -> Vec<(i32, f64, Vec<(String, f64)>)> {
     let d = &e.drivers;
     let w = params.government.domain_weights;
-    let mut bars = Vec::new();
-    let mut net = Vec::new();
+    let mut out = Vec::new();
     for (y, year) in d.years.iter().enumerate() {
         if let Some((a, b)) = years
             && (*year < a || *year > b)
@@ -56,14 +57,26 @@ pub fn driver_bars(
                 None => grouped.push((name, v)),
             }
         }
+        out.push((*year, total, grouped));
+    }
+    out
+}
+
+/// Driver bars of one power (aggregate over domains, or one domain) and the net move.
+pub fn driver_bars(
+    e: &Ensemble,
+    params: &Params,
+    p: usize,
+    domain: Option<Domain>,
+    years: Option<(i32, i32)>,
+) -> (Vec<plot::DriverBar>, Vec<(i32, f64)>) {
+    let mut bars = Vec::new();
+    let mut net = Vec::new();
+    for (year, total, grouped) in yearly_terms(e, params, p, domain, years) {
         for (term, value) in grouped {
-            bars.push(plot::DriverBar {
-                year: *year,
-                term,
-                value,
-            });
+            bars.push(plot::DriverBar { year, term, value });
         }
-        net.push((*year, total));
+        net.push((year, total));
     }
     // Drop terms that never matter, so the legend stays readable.
     let keep: Vec<String> = {
