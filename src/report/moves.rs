@@ -21,6 +21,9 @@ pub fn movers(summary: &Summary, params: &Params, count: usize) -> Vec<usize> {
     moved.into_iter().take(count).map(|(p, _)| p).collect()
 }
 
+/// A year, its net move and each cause's push.
+pub type YearTerms = (i32, f64, Vec<(String, f64)>);
+
 /// One year's driver terms of power `p` (aggregate over domains with the domain weights, or
 /// one domain): the net move and each cause's push, causes grouped by output name in schema
 /// order. Years outside `years` are left out.
@@ -30,7 +33,7 @@ pub fn yearly_terms(
     p: usize,
     domain: Option<Domain>,
     years: Option<(i32, i32)>,
-) -> Vec<(i32, f64, Vec<(String, f64)>)> {
+) -> Vec<YearTerms> {
     let d = &e.drivers;
     let w = params.government.domain_weights;
     let mut out = Vec::new();
