@@ -1718,8 +1718,17 @@ impl Ctx<'_> {
                         span.clone(),
                         key,
                         format!(
-                            "{key} = {}: shares sum to {}: they must sum to 1",
-                            self.map.text_of(span),
+                            "{key} = {{ {} }}: shares sum to {}: they must sum to 1 (a year \
+                             that no earlier file declares must be written whole)",
+                            list.iter()
+                                .zip(&self.spec.alignment.agenda[y].shares)
+                                .map(|((_, _, k), (_, v))| format!(
+                                    "{} = {}",
+                                    k.rsplit('.').next().unwrap_or(k),
+                                    fmt_f64(*v)
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                             (total * 1e9).round() / 1e9
                         ),
                     ));
