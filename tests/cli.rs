@@ -227,6 +227,7 @@ fn run_writes_every_documented_output() {
             "report.html",
             ".simulate-files",
             "failures.csv",
+            "diagnostics.csv",
         ]
         .map(String::from)
         .into();

@@ -256,6 +256,127 @@ fn a_rule_that_may_break_a_sum_is_a_recorded_warning() {
     assert!(manifest.contains("rules.arms.add"), "{manifest}");
 }
 
+/// A rule whose effect compounds from year to year breaks the sums only in the runs where it
+/// keeps firing, which no check at load time can see: the run counts those runs per rule and
+/// year (diagnostics.csv, the manifest) and says so in one line at the end.
+#[test]
+fn a_rule_that_breaks_a_sum_at_run_time_is_counted_per_year_and_warned_once() {
+    let dir = dir_with(&[(
+        "compound.toml",
+        "extends = \"baseline.toml\"\nname = \"compound\"\n\
+         [rules.eu_grants]\nwhen = \"closeness.EU > 0.38 && year >= 2027\"\nonce = false\n\
+         scale = { \"powers.EU.mix.grants\" = 1.4 }\n\
+         [rules.eu_offer]\nwhen = \"year >= 2030\"\nonce = false\n\
+         add = { \"accession.credibility\" = 0.3 }\n",
+    )]);
+    let run = |threads: &str, out: &str| {
+        let args = [
+            "run",
+            "compound.toml",
+            "--runs",
+            "40",
+            "--threads",
+            threads,
+            "-q",
+            "--out",
+            out,
+            "--format",
+            "svg",
+        ];
+        run_in(dir.path(), &args)
+    };
+    let (code, _, err) = run("2", "c");
+    assert_eq!(code, 0, "{err}");
+    // Applied once, neither rule breaks anything: there is no warning at load time.
+    assert!(!err.contains("if it fires"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("broke")).collect();
+    assert_eq!(lines.len(), 1, "one line, not one per run: {err}");
+    let line = lines[0];
+    let n: usize = line
+        .strip_prefix("warning: in ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(n > 0 && n <= 40, "{line}");
+    assert!(line.contains(&format!("in {n} of 40 runs")), "{line}");
+    // The most frequent, then earliest, is named: the EU's shares summing above 1.
+    assert!(line.contains("rules.eu_grants in 2028–2040, powers.EU.mix summed to"), "{line}");
+    assert!(line.contains("and 2 more; see diagnostics.csv"), "{line}");
+
+    let table = std::fs::read_to_string(dir.path().join("c/diagnostics.csv")).expect("table");
+    let mut rows = table.lines();
+    assert_eq!(
+        rows.next(),
+        Some("year,source,invariant,path,allowed,runs,share,min,max,consequence")
+    );
+    let rows: Vec<Vec<String>> = rows
+        .map(|r| r.split(',').map(String::from).collect())
+        .collect();
+    let events = std::fs::read_to_string(dir.path().join("c/events.csv")).expect("events");
+    let fired = |year: &str, name: &str| -> usize {
+        events
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[0] == year && r[1] == "rule" && r[2] == name)
+            .map_or(0, |r| (r[3].parse::<f64>().expect("share") * 40.0).round() as usize)
+    };
+    let shares: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[1] == "rules.eu_grants" && r[2] == "shares")
+        .collect();
+    assert!(!shares.is_empty(), "{table}");
+    for r in &shares {
+        assert_eq!(
+            (r[2].as_str(), r[3].as_str(), r[4].as_str()),
+            ("shares", "powers.EU.mix", "sum at most 1")
+        );
+        let year: i32 = r[0].parse().expect("year");
+        let runs: usize = r[5].parse().expect("runs");
+        let (min, max): (f64, f64) = (r[7].parse().expect("min"), r[8].parse().expect("max"));
+        // The first firing (2027) keeps the sum at 0.904; the sum is broken from the second on,
+        // and only in runs where the rule fired that year.
+        assert!(year >= 2028, "{r:?}");
+        assert!(runs >= 1 && runs <= fired(&r[0], "eu_grants"), "{r:?}");
+        assert!(min > 1.0 && min <= max, "{r:?}");
+        assert!(r[9].contains("budget cap"), "{r:?}");
+    }
+    let range: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "rules.eu_offer").collect();
+    // Credibility is drawn per run around 0.45 (confidence D): + 0.3 in 2030 stays below 1,
+    // + 0.6 by 2031 passes it in most runs, + 0.9 by 2032 in every run; it is clamped to 1.
+    assert_eq!(range.first().map(|r| r[0].as_str()), Some("2031"), "{table}");
+    for r in &range {
+        assert_eq!(
+            (r[2].as_str(), r[3].as_str(), r[4].as_str()),
+            ("range", "accession.credibility", "0 to 1")
+        );
+        let (runs, min): (usize, f64) = (r[5].parse().expect("runs"), r[7].parse().expect("min"));
+        assert!(min > 1.0 && (r[0] == "2031" || runs == 40), "{r:?}");
+        assert_eq!(r[9], "kept in its range");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("c/manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let d = &manifest["diagnostics"];
+    assert_eq!(d["runs_with_breaches"], n);
+    let sources: Vec<&str> = d["effects"]
+        .as_array()
+        .expect("effects")
+        .iter()
+        .map(|e| e["source"].as_str().expect("source"))
+        .collect();
+    // The grants share itself passes 1 too: three effects, two rules.
+    assert_eq!(sources.len(), 3, "{d}");
+    assert!(sources.contains(&"rules.eu_grants") && sources.contains(&"rules.eu_offer"));
+    // The counts do not depend on the thread count.
+    let (code, _, err) = run("1", "c1");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        table,
+        std::fs::read_to_string(dir.path().join("c1/diagnostics.csv")).expect("table")
+    );
+}
+
 // --- 3. Sanctions imposed and lifted directly ---
 
 #[test]

@@ -416,6 +416,7 @@ fn predictive_plots(
     cutoff: Option<i32>,
 ) -> anyhow::Result<Vec<String>> {
     let summary = pred.summary(true);
+    let marks = st.marks()?;
     let mut names = Vec::new();
     for t in problem.targets() {
         let Some(full) = st.targets.iter().find(|x| x.name == t.name) else {
@@ -439,6 +440,7 @@ fn predictive_plots(
                 &t.key,
                 &points,
                 &label,
+                &marks,
                 meta,
             )?,
             Some(c) => plot::backtest(
@@ -449,6 +451,7 @@ fn predictive_plots(
                 &t.key,
                 &points,
                 &label,
+                &marks,
                 meta,
                 c,
             )?,

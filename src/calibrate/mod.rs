@@ -194,6 +194,26 @@ impl Setup {
         )
     }
 
+    /// Elections and scripted events of the scenario, to mark on the time axis of its figures
+    /// (from a short ensemble: they do not depend on the fitted numbers).
+    fn marks(&self) -> anyhow::Result<Vec<plot::Mark>> {
+        let plan = Plan {
+            master_seed: self.plan.master_seed,
+            runs: self.plan.runs.iter().take(20).copied().collect(),
+            design: None,
+        };
+        let e = experiment::execute(
+            &self.scenario,
+            &plan,
+            &Exec {
+                threads: self.threads,
+                progress: &|_| {},
+            },
+            &mut |_| Ok(()),
+        )?;
+        Ok(app::marks(&e, &self.scenario.base))
+    }
+
     /// Points of a target inside the simulated years.
     fn simulated_points(&self, t: &TargetData) -> Vec<Point> {
         let (start, end) = (self.scenario.base.start, self.scenario.base.end);
@@ -255,6 +275,7 @@ fn target_plots(
     st: &Setup,
     out: &OutputDir,
     summary: &Summary,
+    marks: &[plot::Mark],
     meta: &Meta,
     cutoff: Option<i32>,
 ) -> anyhow::Result<Vec<String>> {
@@ -270,6 +291,7 @@ fn target_plots(
                 &t.key,
                 &points,
                 &t.label,
+                marks,
                 meta,
             )?,
             Some(c) => plot::backtest(
@@ -280,6 +302,7 @@ fn target_plots(
                 &t.key,
                 &points,
                 &t.label,
+                marks,
                 meta,
                 c,
             )?,
@@ -556,7 +579,8 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION")
         ),
     };
-    let plots = target_plots(&st, &out, &e_after.summary, &meta, None)?;
+    let marks = app::marks(&e_after, &reloaded.base);
+    let plots = target_plots(&st, &out, &e_after.summary, &marks, &meta, None)?;
     let manifest = serde_json::json!({
         "tool": "simulate",
         "version": env!("CARGO_PKG_VERSION"),
@@ -733,7 +757,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     let mut prediction_rows = Vec::new();
     let mut parameters = Vec::new();
     let mut restarts = Vec::new();
-    let mut last_summary: Option<(i32, Summary)> = None;
+    let mut last_summary: Option<(i32, Summary, Vec<plot::Mark>)> = None;
     let mut fits = Vec::new();
     for (i, &origin) in origins.iter().enumerate() {
         let problem = st.problem(Some(origin))?;
@@ -788,7 +812,8 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
             "objective_fitted": fitted.cost,
             "free": free_json(problem.free(), &fitted),
         }));
-        last_summary = Some((origin, ensemble.summary));
+        let marks = app::marks(&ensemble, &scenario.base);
+        last_summary = Some((origin, ensemble.summary, marks));
     }
     bar.finish();
 
@@ -837,7 +862,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     }
 
     let mut plots = Vec::new();
-    if let Some((origin, summary)) = &last_summary {
+    if let Some((origin, summary, marks)) = &last_summary {
         let meta = Meta {
             title: format!("{} backtest", s.name),
             subtitle: format!(
@@ -847,7 +872,7 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
                 env!("CARGO_PKG_VERSION")
             ),
         };
-        plots = target_plots(&st, &out, summary, &meta, Some(*origin))?;
+        plots = target_plots(&st, &out, summary, marks, &meta, Some(*origin))?;
     }
     let manifest = serde_json::json!({
         "tool": "simulate",

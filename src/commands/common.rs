@@ -217,6 +217,42 @@ pub fn warn_failures(e: &Ensemble) {
     }
 }
 
+/// One line at the end of a run when effects broke an invariant of the file in some runs
+/// (the run counts them per event or rule and year: `diagnostics.csv`, the manifest).
+pub fn breach_warning(e: &Ensemble, params: &Params) -> Option<String> {
+    let sources = tables::diagnostic_sources(e, params);
+    let first = sources.first()?;
+    let span = if first.years[0] == first.years[1] {
+        format!("in {}", first.years[0])
+    } else {
+        format!("in {}–{}", first.years[0], first.years[1])
+    };
+    let value = |v: f64| format!("{}", (v * 1e4).round() / 1e4);
+    let asked = if first.min.to_bits() == first.max.to_bits() {
+        value(first.min)
+    } else {
+        format!("{} to {}", value(first.min), value(first.max))
+    };
+    let what = match first.invariant.as_str() {
+        "range" => format!("{} asked for {asked} (allowed {})", first.path, first.allowed),
+        _ => format!("{} summed to {asked} ({})", first.path, first.allowed),
+    };
+    let more = match sources.len() {
+        1 => String::new(),
+        2 => ", and 1 more".to_string(),
+        n => format!(", and {} more", n - 1),
+    };
+    Some(format!(
+        "warning: in {} of {} runs an effect broke an invariant of the file: {} {span}, {what}: \
+         {} ({} runs){more}; see diagnostics.csv",
+        e.breaches.runs,
+        e.runs,
+        first.source,
+        first.consequence,
+        first.runs
+    ))
+}
+
 /// Runs an ensemble with a progress bar; `sink` sees each run in plan order.
 pub fn execute(
     s: &Scenario,
@@ -314,6 +350,10 @@ pub fn write_results_against(
     out.write(
         "failures.csv",
         &tables::table_csv(&tables::failure_rows(e))?,
+    )?;
+    out.write(
+        "diagnostics.csv",
+        &tables::table_csv(&tables::diagnostic_rows(e, params))?,
     )?;
     out.write("scenario.resolved.toml", s.resolved_toml.as_bytes())?;
     if let Some((name, text)) = s.reference_file() {
@@ -429,6 +469,11 @@ pub fn write_results_against(
             "note": "set on the command line",
         })).collect::<Vec<_>>(),
         "warnings": s.warnings,
+        "diagnostics": {
+            "runs_with_breaches": e.breaches.runs,
+            "note": "effects of events and rules that broke an invariant of the file in a run (per year: diagnostics.csv)",
+            "effects": tables::diagnostic_sources(e, params),
+        },
         "extra": extra,
         "sensitivity_indices_from": st.as_ref().map(|t| t.from.clone()),
     });

@@ -101,5 +101,8 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
             out_path.display()
         );
     }
+    if let Some(line) = super::common::breach_warning(&combined.ensemble, &s.base) {
+        eprintln!("{line}");
+    }
     Ok(())
 }

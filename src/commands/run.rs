@@ -362,6 +362,9 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         );
     }
     warn_failures(&ensemble);
+    if let Some(line) = super::common::breach_warning(&ensemble, &s.base) {
+        eprintln!("{line}");
+    }
     Ok(())
 }
 

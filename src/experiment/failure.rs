@@ -168,6 +168,7 @@ mod tests {
             values,
             drivers: vec![0.0; 4],
             fired: Vec::new(),
+            breaches: Vec::new(),
             camp: None,
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod bands;
+pub mod breaches;
 pub mod design;
 pub mod failure;
 pub mod levers;
@@ -17,12 +18,13 @@ pub mod study;
 pub mod sweep;
 pub mod tree;
 
-use crate::model::record::{DriverSchema, Fired, Observer, YearRecord};
+use crate::model::record::{Breach, DriverSchema, Fired, Observer, YearRecord};
 use crate::model::rng::run_seed;
 use crate::model::{N_DOMAINS, Params, run};
 use crate::scenario::{OnFailure, Scenario};
 use crate::stats::{SeriesKey, Summary};
 use aggregate::Aggregator;
+use breaches::{BreachKey, Breaches};
 use failure::{Failure, Fault};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -176,6 +178,8 @@ pub struct RunOutput {
     pub drivers: Vec<f64>,
     /// Event log: (year index, what fired).
     pub fired: Vec<(usize, Fired)>,
+    /// Effects that broke an invariant of the file: (year index, what, value asked for).
+    pub breaches: Vec<(usize, BreachKey, f64)>,
     /// Camp the hedge collapsed towards in the last year, if it did.
     pub camp: Option<usize>,
 }
@@ -184,6 +188,7 @@ struct Collect {
     values: Vec<f64>,
     drivers: Vec<f64>,
     fired: Vec<(usize, Fired)>,
+    breaches: Vec<(usize, Breach)>,
     year: usize,
 }
 
@@ -192,6 +197,8 @@ impl Observer for Collect {
         measures::values(rec, &mut self.values);
         self.drivers.extend_from_slice(&rec.drivers);
         self.fired.extend(rec.fired.iter().map(|f| (self.year, *f)));
+        self.breaches
+            .extend(rec.breaches.iter().map(|b| (self.year, *b)));
         self.year += 1;
     }
 }
@@ -229,14 +236,21 @@ fn run_params(params: Params, spec: &RunSpec) -> RunOutput {
         values: Vec::with_capacity(years * 256),
         drivers: Vec::with_capacity(years * 1024),
         fired: Vec::new(),
+        breaches: Vec::new(),
         year: 0,
     };
     let outcome = run(&params, spec.seed, &mut obs);
+    let breaches = obs
+        .breaches
+        .iter()
+        .map(|(y, b)| (*y, BreachKey::of(b, params.spec()), b.value))
+        .collect();
     RunOutput {
         spec: *spec,
         values: obs.values,
         drivers: obs.drivers,
         fired: obs.fired,
+        breaches,
         camp: outcome.camp,
     }
 }
@@ -279,6 +293,8 @@ pub struct Ensemble {
     pub runs: usize,
     /// Runs left out because they produced a non-finite value, in plan order.
     pub failures: Vec<Failure>,
+    /// Effects that broke an invariant of the file, per event or rule and year.
+    pub breaches: Breaches,
 }
 
 /// Sortable key of a fired item.
@@ -314,6 +330,7 @@ pub struct Accumulator {
     camps: Vec<usize>,
     keys: Vec<SeriesKey>,
     failures: Vec<Failure>,
+    breaches: Breaches,
 }
 
 impl Accumulator {
@@ -333,6 +350,7 @@ impl Accumulator {
             n_powers: n,
             events: BTreeMap::new(),
             camps: vec![0; n],
+            breaches: Breaches::default(),
         }
     }
 
@@ -356,6 +374,7 @@ impl Accumulator {
         if let Some(c) = out.camp {
             self.camps[c] += 1;
         }
+        self.breaches.add_run(&out.breaches);
     }
 
     /// Records a run left out because it failed.
@@ -382,12 +401,13 @@ impl Accumulator {
         for (a, b) in self.camps.iter_mut().zip(&other.camps) {
             *a += b;
         }
+        self.breaches.merge(&other.breaches);
         Ok(())
     }
 
     /// Serialises the state for a partial result.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = b"SIMPART2".to_vec();
+        let mut out = b"SIMPART3".to_vec();
         self.agg.write_state(&mut out);
         for d in &self.drivers {
             out.extend_from_slice(&d.0.to_le_bytes());
@@ -412,13 +432,14 @@ impl Accumulator {
             out.extend_from_slice(&(f.series.len() as u64).to_le_bytes());
             out.extend_from_slice(f.series.as_bytes());
         }
+        self.breaches.write(&mut out);
         out
     }
 
     /// Reads a state written by `to_bytes` into an accumulator of the same scenario.
     pub fn read_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut r = Reader { bytes, at: 0 };
-        if r.take(8)? != b"SIMPART2" {
+        if r.take(8)? != b"SIMPART3" {
             return Err("not a partial result of this version".into());
         }
         self.agg.read_state(&mut r)?;
@@ -457,6 +478,7 @@ impl Accumulator {
                 series,
             });
         }
+        self.breaches = Breaches::read(&mut r)?;
         if r.at != bytes.len() {
             return Err("partial result has trailing bytes".into());
         }
@@ -483,6 +505,7 @@ impl Accumulator {
             camps: self.camps.clone(),
             runs,
             failures: self.failures.clone(),
+            breaches: self.breaches.clone(),
         }
     }
 }
@@ -494,6 +517,10 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Bytes not read yet.
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.at
+    }
     fn take(&mut self, n: usize) -> Result<&[u8], String> {
         let end = self.at + n;
         if end > self.bytes.len() {

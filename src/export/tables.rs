@@ -352,3 +352,125 @@ pub fn failure_rows(e: &Ensemble) -> Vec<FailureRow> {
         })
         .collect()
 }
+
+/// Where an effect is written in the scenario: `events.x`, `random_events.x` or `rules.x`.
+fn source_name(key: FiredKey, params: &Params) -> String {
+    let (kind, name) = fired_name(key, params);
+    let section = match kind.as_str() {
+        "random" => "random_events",
+        "rule" => "rules",
+        _ => "events",
+    };
+    format!("{section}.{name}")
+}
+
+/// One row of `diagnostics.csv`: in one year, the runs in which an effect of an event or rule
+/// broke an invariant of the file, and the values it asked for.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct DiagnosticRow {
+    /// Calendar year.
+    pub year: i32,
+    /// The event or rule: `events.x`, `random_events.x`, `rules.x`.
+    pub source: String,
+    /// `range` (a value outside its range), `shares` (a power's budget shares above 1) or
+    /// `weights` (domain weights not summing to 1).
+    pub invariant: String,
+    /// The parameter, or the values summed.
+    pub path: String,
+    /// What the file allows.
+    pub allowed: String,
+    /// Runs in which it happened that year.
+    pub runs: usize,
+    /// Their share of all runs.
+    pub share: String,
+    /// Smallest value asked for (the parameter before clamping, or the sum).
+    pub min: String,
+    /// Largest value asked for.
+    pub max: String,
+    /// What the run did about it.
+    pub consequence: String,
+}
+
+impl Header for DiagnosticRow {
+    const HEADER: &'static [&'static str] = &[
+        "year",
+        "source",
+        "invariant",
+        "path",
+        "allowed",
+        "runs",
+        "share",
+        "min",
+        "max",
+        "consequence",
+    ];
+}
+
+/// Diagnostic rows in year order.
+pub fn diagnostic_rows(e: &Ensemble, params: &Params) -> Vec<DiagnosticRow> {
+    e.breaches
+        .by_year
+        .iter()
+        .map(|((y, key), c)| DiagnosticRow {
+            year: e.summary.years[*y],
+            source: source_name(key.source, params),
+            invariant: key.invariant.clone(),
+            path: key.path.clone(),
+            allowed: key.allowed.clone(),
+            runs: c.runs,
+            share: num(c.runs as f64 / e.runs.max(1) as f64),
+            min: num(c.min),
+            max: num(c.max),
+            consequence: key.consequence().to_string(),
+        })
+        .collect()
+}
+
+/// One effect that broke an invariant, over all years (the manifest's `diagnostics`).
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct DiagnosticSource {
+    /// The event or rule.
+    pub source: String,
+    /// `range`, `shares` or `weights`.
+    pub invariant: String,
+    /// The parameter, or the values summed.
+    pub path: String,
+    /// What the file allows.
+    pub allowed: String,
+    /// Runs in which it happened in some year.
+    pub runs: usize,
+    /// First and last year in which it happened.
+    pub years: [i32; 2],
+    /// Smallest value asked for.
+    pub min: f64,
+    /// Largest value asked for.
+    pub max: f64,
+    /// What the run did about it.
+    pub consequence: String,
+}
+
+/// Each effect that broke an invariant, most runs first (then in source order).
+pub fn diagnostic_sources(e: &Ensemble, params: &Params) -> Vec<DiagnosticSource> {
+    let mut out: Vec<DiagnosticSource> = e
+        .breaches
+        .by_source
+        .iter()
+        .map(|(key, c)| {
+            let years = e.breaches.years_of(key);
+            let year = |y: Option<&usize>| y.map_or(0, |y| e.summary.years[*y]);
+            DiagnosticSource {
+                source: source_name(key.source, params),
+                invariant: key.invariant.clone(),
+                path: key.path.clone(),
+                allowed: key.allowed.clone(),
+                runs: c.runs,
+                years: [year(years.first()), year(years.last())],
+                min: c.min,
+                max: c.max,
+                consequence: key.consequence().to_string(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.runs.cmp(&a.runs).then(a.years[0].cmp(&b.years[0])));
+    out
+}

@@ -3,11 +3,10 @@
 //! deliver aid, give citizens an experience, or call a snap election.
 
 use super::params::Effect;
-use super::record::{Fired, FiredKind};
+use super::record::{Breach, Fired, FiredKind, Invariant};
 use super::rng::Stream;
 use super::target::{Op, Target};
-use super::types::Domain;
-use super::types::Stage;
+use super::types::{Domain, Kind, PowerId, Stage};
 use super::world::{Ramp, World};
 use rand::RngExt;
 
@@ -23,11 +22,12 @@ pub fn scripted(w: &mut World) {
         .collect();
     for i in due {
         let effects = w.p.events[i].effects.clone();
-        apply_all(w, &effects);
-        w.rec.fired.push(Fired {
+        let source = Fired {
             kind: FiredKind::Scripted,
             index: i,
-        });
+        };
+        apply_all(w, &effects, source);
+        w.rec.fired.push(source);
     }
     for r in 0..w.p.rules.len() {
         let rule = &w.p.rules[r];
@@ -37,11 +37,12 @@ pub fn scripted(w: &mut World) {
         if rule.condition.holds(&w.vars) {
             let effects = rule.effects.clone();
             w.rules_fired[r] = true;
-            apply_all(w, &effects);
-            w.rec.fired.push(Fired {
+            let source = Fired {
                 kind: FiredKind::Rule,
                 index: r,
-            });
+            };
+            apply_all(w, &effects, source);
+            w.rec.fired.push(source);
         }
     }
 }
@@ -57,22 +58,85 @@ pub fn random(w: &mut World) {
             continue;
         }
         let effects = e.effects.clone();
-        apply_all(w, &effects);
-        w.rec.fired.push(Fired {
+        let source = Fired {
             kind: FiredKind::Random,
             index: i,
-        });
+        };
+        apply_all(w, &effects, source);
+        w.rec.fired.push(source);
     }
 }
 
-fn apply_all(w: &mut World, effects: &[Effect]) {
+/// Applies the effects of one event or rule, in order, then checks the sums they must keep.
+fn apply_all(w: &mut World, effects: &[Effect], source: Fired) {
     for e in effects {
-        apply(w, e);
+        apply(w, e, source);
+    }
+    check_sums(w, effects, source);
+}
+
+/// Tolerance of the invariant checks: rounding in a sum or a product is not a breach.
+const SLACK: f64 = 1e-9;
+
+/// The sums a scenario file must keep, checked after `source` changed budget shares or domain
+/// weights (docs/model.md §7): each power's budget shares at most 1, the domain weights
+/// summing to 1. A ramp in progress counts at the value it ends at. A sum broken here is
+/// recorded in `w.rec.breaches`; the run goes on (the budget cap scales the power's
+/// instruments down).
+fn check_sums(w: &mut World, effects: &[Effect], source: Fired) {
+    let mut powers: Vec<PowerId> = Vec::new();
+    let mut weights = false;
+    for e in effects {
+        match e {
+            Effect::Param {
+                target: Target::Mix(p, k),
+                ..
+            } if k.is_budgeted() && !powers.contains(p) => powers.push(*p),
+            Effect::Param {
+                target: Target::DomainWeight(_),
+                ..
+            } => weights = true,
+            _ => {}
+        }
+    }
+    let eventual = |w: &World, t: Target| {
+        let (lo, hi) = t.range();
+        w.ramps
+            .iter()
+            .find(|r| r.target == t)
+            .map_or_else(|| t.get(&w.p), |r| r.to.clamp(lo, hi))
+    };
+    for p in powers {
+        let total: f64 = Kind::ALL
+            .into_iter()
+            .filter(|k| k.is_budgeted())
+            .map(|k| eventual(w, Target::Mix(p, k)))
+            .sum();
+        if total > 1.0 + SLACK {
+            w.rec.breaches.push(Breach {
+                source,
+                invariant: Invariant::Shares(p),
+                value: total,
+            });
+        }
+    }
+    if weights {
+        let total: f64 = Domain::ALL
+            .into_iter()
+            .map(|d| eventual(w, Target::DomainWeight(d)))
+            .sum();
+        if (total - 1.0).abs() > 1e-6 {
+            w.rec.breaches.push(Breach {
+                source,
+                invariant: Invariant::Weights,
+                value: total,
+            });
+        }
     }
 }
 
-/// Applies one effect now.
-pub fn apply(w: &mut World, effect: &Effect) {
+/// Applies one effect now, on behalf of `source` (the event or rule that carries it).
+pub fn apply(w: &mut World, effect: &Effect, source: Fired) {
     match *effect {
         Effect::Param {
             target: Target::Rivalry(p, q, None),
@@ -86,6 +150,7 @@ pub fn apply(w: &mut World, effect: &Effect) {
                         target: Target::Rivalry(p, q, Some(d)),
                         op,
                     },
+                    source,
                 );
             }
         }
@@ -103,6 +168,20 @@ pub fn apply(w: &mut World, effect: &Effect) {
                         years,
                     });
                 }
+            }
+            // Outside its range the value is clamped: recorded, since the file could not say
+            // it (a ramp is judged by where it ends).
+            let wanted = match op {
+                Op::Ramp { to, .. } => to,
+                other => other.apply(current),
+            };
+            let (lo, hi) = target.range();
+            if wanted < lo - SLACK || wanted > hi + SLACK {
+                w.rec.breaches.push(Breach {
+                    source,
+                    invariant: Invariant::Range(target),
+                    value: wanted,
+                });
             }
             // A ramp takes its first step in the year it starts.
             target.set_clamped(&mut w.p, op.apply(current));

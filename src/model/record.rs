@@ -3,7 +3,8 @@
 //! causes (docs/model.md §5.1, "Why did it move?").
 
 use super::params::ParamSpec;
-use super::types::{N_DOMAINS, N_KINDS, Stage};
+use super::target::Target;
+use super::types::{N_DOMAINS, N_KINDS, PowerId, Stage};
 
 /// A cause of a yearly move of closeness to one power in one domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -135,6 +136,33 @@ pub struct Fired {
     pub index: usize,
 }
 
+/// The invariant of the file that an effect broke when it fired in a run (docs/model.md §7).
+/// Scripted events are checked at load time on the values the file gives; an effect whose
+/// result depends on the run (a rule, a random event, or an event after either changed the
+/// same values) is checked when it is applied. The run goes on: the value is kept in its
+/// range, and the budget cap scales a power's instruments down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Invariant {
+    /// A parameter pushed outside its allowed range (clamped into it).
+    Range(Target),
+    /// A power's budget shares summing above 1 (the budget cap scales its instruments down).
+    Shares(PowerId),
+    /// The domain weights no longer summing to 1.
+    Weights,
+}
+
+/// An effect that broke an invariant: what fired, the invariant, and the value the effect
+/// asked for (a parameter's value before clamping, or the sum of the shares or weights).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Breach {
+    /// The scripted event, random event or rule whose effect it was.
+    pub source: Fired,
+    /// The invariant broken.
+    pub invariant: Invariant,
+    /// The value asked for.
+    pub value: f64,
+}
+
 /// The state of one year as observed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YearRecord {
@@ -179,6 +207,8 @@ pub struct YearRecord {
     pub drivers: Vec<f64>,
     /// Events, rules, threat steps and elections of the year.
     pub fired: Vec<Fired>,
+    /// Effects of the year that broke an invariant of the file (usually none).
+    pub breaches: Vec<Breach>,
 }
 
 impl YearRecord {
@@ -205,6 +235,7 @@ impl YearRecord {
             belief: vec![0.0; h],
             drivers: vec![0.0; n * N_DOMAINS * t],
             fired: Vec::new(),
+            breaches: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@ use super::{events, government, observables, opinion, powers, sanctions};
 /// Advances the world by one year and fills `w.rec` for that year.
 pub fn step(w: &mut World) {
     w.rec.fired.clear();
+    w.rec.breaches.clear();
     w.rec.year = w.year;
     w.snap_election = false;
     events::scripted(w); // 1. scripted events, ramps and rules

@@ -10,15 +10,17 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::look::{self, Dash, LARGE, Legend, LegendItem, PanelText, Swatch};
 use super::render::{DrawResult, Figure, write_figure};
-use super::{Format, Meta, Observed};
+use super::{Format, Mark, Meta, Observed};
 use crate::stats::{SeriesKey, Summary};
 
 const SIMULATED: RGBColor = RGBColor(31, 119, 180);
 const OBSERVED: RGBColor = RGBColor(20, 20, 20);
 
 /// Writes `<stem>.<ext>`: the simulated series `key` of `s` (median, 50% and 90% bands) and
-/// the `observed` points; `label` names the quantity on the y axis and in the title.
-#[allow(clippy::too_many_arguments)] // the lead's fixed signature: one figure, all its inputs
+/// the `observed` points; `label` names the quantity on the y axis and in the title. The
+/// elections and scripted events of `marks` are drawn on the time axis, as in every time
+/// figure, and listed in the legend.
+#[allow(clippy::too_many_arguments)] // one figure, all its inputs
 pub fn fit(
     dir: &Path,
     formats: &[Format],
@@ -27,6 +29,7 @@ pub fn fit(
     key: &SeriesKey,
     observed: &[Observed],
     label: &str,
+    marks: &[Mark],
     meta: &Meta,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let figure = Fit {
@@ -34,6 +37,7 @@ pub fn fit(
         key,
         observed,
         label,
+        marks,
         meta,
         cutoff: None,
     };
@@ -54,6 +58,7 @@ pub fn backtest(
     key: &SeriesKey,
     observed: &[Observed],
     label: &str,
+    marks: &[Mark],
     meta: &Meta,
     cutoff: i32,
 ) -> anyhow::Result<Vec<PathBuf>> {
@@ -62,6 +67,7 @@ pub fn backtest(
         key,
         observed,
         label,
+        marks,
         meta,
         cutoff: Some(cutoff),
     };
@@ -73,6 +79,7 @@ struct Fit<'a> {
     key: &'a SeriesKey,
     observed: &'a [Observed],
     label: &'a str,
+    marks: &'a [Mark],
     meta: &'a Meta,
     /// Last training year of a backtest.
     cutoff: Option<i32>,
@@ -167,12 +174,13 @@ impl Figure for Fit<'_> {
                 },
             ));
         }
-        let legend = Legend {
+        let mut legend = Legend {
             heading: None,
             items,
             key: look::fan_key(true),
             note: None,
         };
+        legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
         let years = self
             .s
@@ -197,6 +205,8 @@ impl Figure for Fit<'_> {
             min_y_area: 0,
         };
         let mut chart = look::panel(&area, &x, &y, text)?;
+        // A history has an event most years: lines only, the legend names them.
+        look::marks(&mut chart, self.marks, false)?;
         let years = &self.s.years;
         match q {
             Some(q) => look::fans(&mut chart, years, &[(SIMULATED, q)], 1.0, true)?,

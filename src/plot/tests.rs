@@ -506,7 +506,7 @@ fn empty_summary_and_missing_series_still_render() {
     compare_scenarios(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
     compare_domains(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
     let key = SeriesKey::new("closeness", "EU", "");
-    fit(dir.path(), &formats, "fit", &empty, &key, &[], "x", &meta).unwrap();
+    fit(dir.path(), &formats, "fit", &empty, &key, &[], "x", &[], &meta).unwrap();
     let chart = DriverChart {
         bars: &[],
         net: &[],
@@ -637,6 +637,7 @@ fn backtest_figure_marks_the_cut_off_and_draws_both_baselines() {
         &key,
         &observed(),
         "Closeness to the EU",
+        &marks(),
         &meta(),
         2018,
     )
@@ -652,6 +653,10 @@ fn backtest_figure_marks_the_cut_off_and_draws_both_baselines() {
     ] {
         assert!(svg.contains(text), "backtest figure lacks {text}");
     }
+    // Elections and scripted events are on its time axis too, named in the legend.
+    for text in ["election", "2026 eu opens chapters"] {
+        assert!(svg.contains(text), "backtest figure lacks the mark {text}");
+    }
     // Without training points before the cut-off there is no baseline to draw.
     let late: Vec<Observed> = observed().into_iter().filter(|o| o.year > 2020).collect();
     let written = backtest(
@@ -662,6 +667,7 @@ fn backtest_figure_marks_the_cut_off_and_draws_both_baselines() {
         &key,
         &late,
         "Closeness to the EU",
+        &[],
         &meta(),
         2018,
     )
