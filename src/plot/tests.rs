@@ -317,6 +317,7 @@ fn render_all(dir: &Path, formats: &[Format], powers: &[PowerStyle]) -> Vec<Path
         &key,
         &observed(),
         "Closeness to the EU",
+        &marks,
         &meta,
     );
     paths.extend(fitted.unwrap());
@@ -674,4 +675,60 @@ fn backtest_figure_marks_the_cut_off_and_draws_both_baselines() {
     .unwrap();
     let svg = fs::read_to_string(&written[0]).unwrap();
     assert!(!svg.contains("Persistence forecast"));
+}
+
+/// Closeness to one power (CN) whose domains move by `moves` (economy, security, technology,
+/// diplomacy) from 2024 to a peak in 2030 and back by `back` of the way by 2040; the aggregate
+/// is their mean, as with equal domain weights.
+fn domain_summary(moves: [f64; 4], back: f64) -> Summary {
+    let years: Vec<i32> = (2024..=2040).collect();
+    let at = |m: f64, y: i32| {
+        let up = f64::from((y - 2024).min(6)) / 6.0;
+        let down = f64::from((y - 2030).max(0)) / 10.0 * back;
+        0.5 + m * (up - down)
+    };
+    let mut s = Summary {
+        years: years.clone(),
+        runs: 500,
+        ..Summary::default()
+    };
+    let q = |v: f64| fan(v, 0.02, 0.5, 0.0, 1.0);
+    for (m, d) in moves
+        .iter()
+        .zip(["economy", "security", "technology", "diplomacy"])
+    {
+        let series = years.iter().map(|y| q(at(*m, *y))).collect();
+        s.series.insert(SeriesKey::new("closeness", "CN", d), series);
+    }
+    let mean = moves.iter().sum::<f64>() / 4.0;
+    let series = years.iter().map(|y| q(at(mean, *y))).collect();
+    s.series.insert(SeriesKey::new("closeness", "CN", ""), series);
+    s
+}
+
+/// A sanction that pulls economic closeness to China down while the other domains stay put
+/// moves the aggregate by a quarter as much: the closeness chart says so, in the year of the
+/// largest move even when it is partly undone by the end; when every domain moves with the
+/// aggregate, or a domain moves too little to see, it says nothing.
+#[test]
+fn the_closeness_chart_names_domain_moves_the_aggregate_hides_and_only_those() {
+    let p = powers();
+    let hidden = super::closeness::hidden_moves(&domain_summary([-0.12, 0.0, 0.0, 0.0], 0.5), &p);
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    let (power, domain, moved, all, year) = hidden[0];
+    assert_eq!((power, domain, year), ("China", "Economy", 2030));
+    assert!((moved + 0.12).abs() < 1e-9 && (all + 0.03).abs() < 1e-9, "{hidden:?}");
+    let svg = closeness_svg(&domain_summary([-0.12, 0.0, 0.0, 0.0], 0.5), &p, &meta()).unwrap();
+    assert!(svg.contains("The aggregate hides"), "no note");
+    assert!(svg.contains("China, economy: −0.12 by 2030 (all −0.03)"), "{svg}");
+    // Two domains moving apart, the aggregate not at all.
+    let apart = super::closeness::hidden_moves(&domain_summary([0.1, -0.1, 0.0, 0.0], 0.0), &p);
+    assert_eq!(apart.len(), 2, "{apart:?}");
+    // Every domain moving with the aggregate, and a move too small to see: silent.
+    for moves in [[0.12, 0.12, 0.12, 0.12], [0.2, 0.1, 0.12, 0.1], [0.06, 0.0, 0.0, 0.0]] {
+        let s = domain_summary(moves, 0.0);
+        assert!(super::closeness::hidden_moves(&s, &p).is_empty(), "{moves:?}");
+        let svg = closeness_svg(&s, &p, &meta()).unwrap();
+        assert!(!svg.contains("The aggregate hides"), "{moves:?}");
+    }
 }
