@@ -117,7 +117,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     }
     let diffs: Vec<Summary> = paired[1..]
         .iter()
-        .map(|p| p.minus(&paired[0], &results[0].summary.years, &ids))
+        .map(|p| p.minus(&paired[0], &results[0].summary.years))
         .collect();
     let compared = Compared {
         scenarios: &scenarios,
@@ -350,8 +350,9 @@ fn compare_marks(c: &Compared) -> Vec<plot::Mark> {
 
 /// Per-run aggregate closeness of one scenario, by replicate, for paired differences.
 struct Paired {
-    /// Positions of `("closeness", power, "")` in a year's values.
-    slots: Vec<usize>,
+    /// Series `("closeness", power, domain)` (aggregate first, then each domain, power by
+    /// power) and their positions in a year's values.
+    slots: Vec<(SeriesKey, usize)>,
     /// Values per year.
     width: usize,
     /// Replicate → closeness per (year, power), year-major.
@@ -361,13 +362,14 @@ struct Paired {
 impl Paired {
     fn new(params: &crate::model::Params) -> Paired {
         let keys = measures::series(params);
+        let domains = std::iter::once("").chain(crate::model::Domain::ALL.map(|d| d.name()));
         let slots = params
             .powers
             .iter()
-            .filter_map(|p| {
-                keys.iter().position(|k| {
-                    k.measure == "closeness" && k.power == p.id && k.domain.is_empty()
-                })
+            .flat_map(|p| domains.clone().map(move |d| (p.id.clone(), d)))
+            .filter_map(|(id, d)| {
+                let key = SeriesKey::new("closeness", &id, d);
+                keys.iter().position(|k| *k == key).map(|i| (key, i))
             })
             .collect();
         Paired {
@@ -381,18 +383,19 @@ impl Paired {
         let years = o.values.len() / self.width.max(1);
         let mut v = Vec::with_capacity(years * self.slots.len());
         for y in 0..years {
-            for s in &self.slots {
+            for (_, s) in &self.slots {
                 v.push(o.values[y * self.width + s]);
             }
         }
         self.runs.insert(o.spec.replicate, v);
     }
 
-    /// Quantiles of `self − first` over the replicates both have, per year and power.
-    fn minus(&self, first: &Paired, years: &[i32], ids: &[&str]) -> Summary {
+    /// Quantiles of `self − first` over the replicates both have, per year, power and domain
+    /// (and the aggregate).
+    fn minus(&self, first: &Paired, years: &[i32]) -> Summary {
         let n = self.slots.len();
         let mut series = BTreeMap::new();
-        for (p, id) in ids.iter().enumerate().take(n) {
+        for (p, (key, _)) in self.slots.iter().enumerate() {
             let q: Vec<Quantiles> = (0..years.len())
                 .map(|y| {
                     let mut d: Vec<f64> = self
@@ -407,7 +410,7 @@ impl Paired {
                     crate::stats::summarize(&mut d)
                 })
                 .collect();
-            series.insert(SeriesKey::new("closeness", id, ""), q);
+            series.insert(key.clone(), q);
         }
         Summary {
             years: years.to_vec(),

@@ -75,6 +75,15 @@ pub(super) fn hidden_moves<'a>(
     s: &Summary,
     powers: &'a [PowerStyle],
 ) -> Vec<(&'a str, &'static str, f64, f64, i32)> {
+    hidden_moves_over(s, powers, HIDDEN_MOVE)
+}
+
+/// [`hidden_moves`] with the smallest domain move `threshold`.
+pub(super) fn hidden_moves_over<'a>(
+    s: &Summary,
+    powers: &'a [PowerStyle],
+    threshold: f64,
+) -> Vec<(&'a str, &'static str, f64, f64, i32)> {
     let moves = |q: &[Quantiles]| -> Vec<f64> {
         let first = q.first().map_or(f64::NAN, |a| a.p50);
         q.iter().map(|b| b.p50 - first).collect()
@@ -97,7 +106,7 @@ pub(super) fn hidden_moves<'a>(
                 continue;
             };
             let all = agg.get(y).copied().unwrap_or(f64::NAN);
-            if moved.abs() > HIDDEN_MOVE && all.is_finite() && moved.abs() > 2.0 * all.abs() {
+            if moved.abs() > threshold && all.is_finite() && moved.abs() > 2.0 * all.abs() {
                 let year = s.years.get(y).copied().unwrap_or_default();
                 out.push((p.name.as_str(), title, moved, all, year));
             }
@@ -274,7 +283,7 @@ fn hidden_note(s: &Summary, powers: &[PowerStyle]) -> Option<String> {
 }
 
 /// A signed number with two decimals and a true minus.
-fn signed(v: f64) -> String {
+pub(super) fn signed(v: f64) -> String {
     if v >= 0.0 {
         format!("+{}", look::number(v, 2))
     } else {

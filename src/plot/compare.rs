@@ -261,7 +261,9 @@ impl Figure for Multiples<'_> {
 /// Writes `compare_difference.<ext>`: one panel per power; for each scenario after the first,
 /// the median and 90% band of the run-by-run difference of its closeness from the first
 /// scenario's (common random numbers make the runs pairs). `diffs[i]` holds the differences
-/// of `arms[i + 1]` under the series keys `("closeness", power, "")`.
+/// of `arms[i + 1]` under the series keys `("closeness", power, "")`, and by domain under
+/// `("closeness", power, domain)`: a domain whose difference the aggregate's hides is named
+/// in the legend (see `compare_domains`).
 pub fn compare_difference(
     dir: &Path,
     formats: &[Format],
@@ -332,7 +334,7 @@ impl Figure for Difference<'_> {
                     Swatch::Region(look::NEUTRAL.mix(look::ALPHA_90)),
                 ),
             ],
-            note: Some("Same random numbers in every\nscenario: 0 means no effect".to_string()),
+            note: Some(difference_note(self.arms, self.diffs, self.powers)),
         };
         legend.key.extend(look::mark_key(self.marks));
         let area = look::with_legend(&body, &legend)?;
@@ -343,7 +345,12 @@ impl Figure for Difference<'_> {
         let values: Vec<f64> = self
             .diffs
             .iter()
-            .flat_map(|d| d.series.values().flat_map(|q| look::extent(q, 1.0)))
+            .flat_map(|d| {
+                d.series
+                    .iter()
+                    .filter(|(k, _)| k.domain.is_empty())
+                    .flat_map(|(_, q)| look::extent(q, 1.0))
+            })
             .collect();
         let y = look::ValueAxis::covering(values, true, 6);
         let (rows, cols) = look::grid(self.powers.len());
@@ -390,6 +397,41 @@ impl Figure for Difference<'_> {
         Ok(())
     }
 }
+
+/// The difference figure's note: how to read it, then the domain differences the aggregate's
+/// hide (at most four lines; paired differences start at 0, so a difference is a move).
+fn difference_note(arms: &[Arm], diffs: &[crate::stats::Summary], powers: &[PowerStyle]) -> String {
+    let mut note = "Same random numbers in every\nscenario: 0 means no effect".to_string();
+    let mut lines = Vec::new();
+    for (arm, d) in arms[1..].iter().zip(diffs) {
+        for (power, domain, m, agg, year) in super::closeness::hidden_moves_over(d, powers, HIDDEN_DIFFERENCE) {
+            let who = if diffs.len() > 1 {
+                format!("{}: ", arm.name)
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "{who}{power}, {}: {} by {year} (all {})",
+                domain.to_lowercase(),
+                super::closeness::signed(m),
+                super::closeness::signed(agg)
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        note.push_str("\n\nThe aggregate hides (median\npaired difference; compare_domains.png):");
+        for l in lines.iter().take(4) {
+            note.push('\n');
+            note.push_str(l);
+        }
+    }
+    note
+}
+
+/// How large a paired difference in a domain must be before the difference figure says the
+/// aggregate hides it: smaller than for a move over time, since paired runs share their
+/// noise and drift (0 means no effect).
+const HIDDEN_DIFFERENCE: f64 = 0.03;
 
 /// Writes `compare_domains.<ext>`: one row per policy domain and one column per power; in
 /// each panel every scenario's median closeness in that domain, one colour per scenario.

@@ -732,3 +732,32 @@ fn the_closeness_chart_names_domain_moves_the_aggregate_hides_and_only_those() {
         assert!(!svg.contains("The aggregate hides"), "{moves:?}");
     }
 }
+
+/// The difference figure of `compare` names a domain whose paired difference the aggregate's
+/// hides (a sanction in one domain), and stays silent when every domain moves alike.
+#[test]
+fn the_difference_figure_names_domain_differences_the_aggregate_hides() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = summary();
+    let arms = [
+        Arm {
+            name: "baseline",
+            summary: &s,
+        },
+        Arm {
+            name: "sanctions",
+            summary: &s,
+        },
+    ];
+    let p = powers();
+    for (moves, shown) in [([0.05, 0.0, 0.0, 0.0], true), ([0.05; 4], false)] {
+        let d = domain_summary(moves, 0.0);
+        let diffs = std::slice::from_ref(&d);
+        compare_difference(dir.path(), &[Format::Svg], &arms, diffs, &p, &[], &meta()).unwrap();
+        let svg = fs::read_to_string(dir.path().join("compare_difference.svg")).unwrap();
+        assert_eq!(svg.contains("The aggregate hides"), shown, "{moves:?}");
+        if shown {
+            assert!(svg.contains("China, economy: +0.05 by 2040 (all +0.01)"), "{svg}");
+        }
+    }
+}
