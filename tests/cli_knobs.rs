@@ -300,7 +300,10 @@ fn a_rule_that_breaks_a_sum_at_run_time_is_counted_per_year_and_warned_once() {
     assert!(n > 0 && n <= 40, "{line}");
     assert!(line.contains(&format!("in {n} of 40 runs")), "{line}");
     // The most frequent, then earliest, is named: the EU's shares summing above 1.
-    assert!(line.contains("rules.eu_grants in 2028–2040, powers.EU.mix summed to"), "{line}");
+    assert!(
+        line.contains("rules.eu_grants in 2028–2040, powers.EU.mix summed to"),
+        "{line}"
+    );
     assert!(line.contains("and 2 more; see diagnostics.csv"), "{line}");
 
     let table = std::fs::read_to_string(dir.path().join("c/diagnostics.csv")).expect("table");
@@ -318,7 +321,9 @@ fn a_rule_that_breaks_a_sum_at_run_time_is_counted_per_year_and_warned_once() {
             .lines()
             .map(|l| l.split(',').collect::<Vec<_>>())
             .find(|r| r[0] == year && r[1] == "rule" && r[2] == name)
-            .map_or(0, |r| (r[3].parse::<f64>().expect("share") * 40.0).round() as usize)
+            .map_or(0, |r| {
+                (r[3].parse::<f64>().expect("share") * 40.0).round() as usize
+            })
     };
     let shares: Vec<&Vec<String>> = rows
         .iter()
@@ -343,7 +348,11 @@ fn a_rule_that_breaks_a_sum_at_run_time_is_counted_per_year_and_warned_once() {
     let range: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "rules.eu_offer").collect();
     // Credibility is drawn per run around 0.45 (confidence D): + 0.3 in 2030 stays below 1,
     // + 0.6 by 2031 passes it in most runs, + 0.9 by 2032 in every run; it is clamped to 1.
-    assert_eq!(range.first().map(|r| r[0].as_str()), Some("2031"), "{table}");
+    assert_eq!(
+        range.first().map(|r| r[0].as_str()),
+        Some("2031"),
+        "{table}"
+    );
     for r in &range {
         assert_eq!(
             (r[2].as_str(), r[3].as_str(), r[4].as_str()),

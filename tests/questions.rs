@@ -91,8 +91,14 @@ fn us_sanctions_2027_are_imposed_in_every_run_without_a_threat_and_stay() {
         let imposed = get_in(&b, year, "threat_imposed.us_sanctions", "US", "economy");
         let threatened = get_in(&b, year, "threat_threatened.us_sanctions", "US", "economy");
         let expected = if year >= 2027 { 1.0 } else { 0.0 };
-        assert!((imposed - expected).abs() < 1e-9, "{year}: imposed in {imposed}");
-        assert!(threatened.abs() < 1e-9, "{year}: threatened in {threatened}");
+        assert!(
+            (imposed - expected).abs() < 1e-9,
+            "{year}: imposed in {imposed}"
+        );
+        assert!(
+            threatened.abs() < 1e-9,
+            "{year}: threatened in {threatened}"
+        );
     }
     // The answer the figures show: the cost is sunk, so Serbia has nothing to gain by
     // cutting its ties to China (lift = 0); closeness to the US falls, and Russia and China,

@@ -234,7 +234,10 @@ pub fn breach_warning(e: &Ensemble, params: &Params) -> Option<String> {
         format!("{} to {}", value(first.min), value(first.max))
     };
     let what = match first.invariant.as_str() {
-        "range" => format!("{} asked for {asked} (allowed {})", first.path, first.allowed),
+        "range" => format!(
+            "{} asked for {asked} (allowed {})",
+            first.path, first.allowed
+        ),
         _ => format!("{} summed to {asked} ({})", first.path, first.allowed),
     };
     let more = match sources.len() {
@@ -245,11 +248,7 @@ pub fn breach_warning(e: &Ensemble, params: &Params) -> Option<String> {
     Some(format!(
         "warning: in {} of {} runs an effect broke an invariant of the file: {} {span}, {what}: \
          {} ({} runs){more}; see diagnostics.csv",
-        e.breaches.runs,
-        e.runs,
-        first.source,
-        first.consequence,
-        first.runs
+        e.breaches.runs, e.runs, first.source, first.consequence, first.runs
     ))
 }
 

@@ -237,7 +237,11 @@ mod tests {
     fn a_run_counts_once_per_year_and_once_over_the_years() {
         let mut b = Breaches::default();
         let k = key("powers.EU.mix");
-        b.add_run(&[(3, k.clone(), 1.2), (3, k.clone(), 1.4), (4, k.clone(), 1.1)]);
+        b.add_run(&[
+            (3, k.clone(), 1.2),
+            (3, k.clone(), 1.4),
+            (4, k.clone(), 1.1),
+        ]);
         b.add_run(&[]);
         b.add_run(&[(4, k.clone(), 1.3)]);
         assert_eq!(b.runs, 2);

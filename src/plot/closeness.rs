@@ -269,8 +269,7 @@ fn hidden_note(s: &Summary, powers: &[PowerStyle]) -> Option<String> {
     if hidden.is_empty() {
         return None;
     }
-    let mut note =
-        format!("The aggregate hides (median\nchange since {first}; domains.png):");
+    let mut note = format!("The aggregate hides (median\nchange since {first}; domains.png):");
     for (power, domain, m, agg, year) in hidden.iter().take(4) {
         note.push_str(&format!(
             "\n{power}, {}: {} by {year} (all {})",

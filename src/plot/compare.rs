@@ -404,7 +404,9 @@ fn difference_note(arms: &[Arm], diffs: &[crate::stats::Summary], powers: &[Powe
     let mut note = "Same random numbers in every\nscenario: 0 means no effect".to_string();
     let mut lines = Vec::new();
     for (arm, d) in arms[1..].iter().zip(diffs) {
-        for (power, domain, m, agg, year) in super::closeness::hidden_moves_over(d, powers, HIDDEN_DIFFERENCE) {
+        for (power, domain, m, agg, year) in
+            super::closeness::hidden_moves_over(d, powers, HIDDEN_DIFFERENCE)
+        {
             let who = if diffs.len() > 1 {
                 format!("{}: ", arm.name)
             } else {

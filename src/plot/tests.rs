@@ -507,7 +507,18 @@ fn empty_summary_and_missing_series_still_render() {
     compare_scenarios(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
     compare_domains(dir.path(), &formats, &arms, &powers, &[], &meta).unwrap();
     let key = SeriesKey::new("closeness", "EU", "");
-    fit(dir.path(), &formats, "fit", &empty, &key, &[], "x", &[], &meta).unwrap();
+    fit(
+        dir.path(),
+        &formats,
+        "fit",
+        &empty,
+        &key,
+        &[],
+        "x",
+        &[],
+        &meta,
+    )
+    .unwrap();
     let chart = DriverChart {
         bars: &[],
         net: &[],
@@ -698,11 +709,13 @@ fn domain_summary(moves: [f64; 4], back: f64) -> Summary {
         .zip(["economy", "security", "technology", "diplomacy"])
     {
         let series = years.iter().map(|y| q(at(*m, *y))).collect();
-        s.series.insert(SeriesKey::new("closeness", "CN", d), series);
+        s.series
+            .insert(SeriesKey::new("closeness", "CN", d), series);
     }
     let mean = moves.iter().sum::<f64>() / 4.0;
     let series = years.iter().map(|y| q(at(mean, *y))).collect();
-    s.series.insert(SeriesKey::new("closeness", "CN", ""), series);
+    s.series
+        .insert(SeriesKey::new("closeness", "CN", ""), series);
     s
 }
 
@@ -717,17 +730,30 @@ fn the_closeness_chart_names_domain_moves_the_aggregate_hides_and_only_those() {
     assert_eq!(hidden.len(), 1, "{hidden:?}");
     let (power, domain, moved, all, year) = hidden[0];
     assert_eq!((power, domain, year), ("China", "Economy", 2030));
-    assert!((moved + 0.12).abs() < 1e-9 && (all + 0.03).abs() < 1e-9, "{hidden:?}");
+    assert!(
+        (moved + 0.12).abs() < 1e-9 && (all + 0.03).abs() < 1e-9,
+        "{hidden:?}"
+    );
     let svg = closeness_svg(&domain_summary([-0.12, 0.0, 0.0, 0.0], 0.5), &p, &meta()).unwrap();
     assert!(svg.contains("The aggregate hides"), "no note");
-    assert!(svg.contains("China, economy: −0.12 by 2030 (all −0.03)"), "{svg}");
+    assert!(
+        svg.contains("China, economy: −0.12 by 2030 (all −0.03)"),
+        "{svg}"
+    );
     // Two domains moving apart, the aggregate not at all.
     let apart = super::closeness::hidden_moves(&domain_summary([0.1, -0.1, 0.0, 0.0], 0.0), &p);
     assert_eq!(apart.len(), 2, "{apart:?}");
     // Every domain moving with the aggregate, and a move too small to see: silent.
-    for moves in [[0.12, 0.12, 0.12, 0.12], [0.2, 0.1, 0.12, 0.1], [0.06, 0.0, 0.0, 0.0]] {
+    for moves in [
+        [0.12, 0.12, 0.12, 0.12],
+        [0.2, 0.1, 0.12, 0.1],
+        [0.06, 0.0, 0.0, 0.0],
+    ] {
         let s = domain_summary(moves, 0.0);
-        assert!(super::closeness::hidden_moves(&s, &p).is_empty(), "{moves:?}");
+        assert!(
+            super::closeness::hidden_moves(&s, &p).is_empty(),
+            "{moves:?}"
+        );
         let svg = closeness_svg(&s, &p, &meta()).unwrap();
         assert!(!svg.contains("The aggregate hides"), "{moves:?}");
     }
@@ -757,7 +783,10 @@ fn the_difference_figure_names_domain_differences_the_aggregate_hides() {
         let svg = fs::read_to_string(dir.path().join("compare_difference.svg")).unwrap();
         assert_eq!(svg.contains("The aggregate hides"), shown, "{moves:?}");
         if shown {
-            assert!(svg.contains("China, economy: +0.05 by 2040 (all +0.01)"), "{svg}");
+            assert!(
+                svg.contains("China, economy: +0.05 by 2040 (all +0.01)"),
+                "{svg}"
+            );
         }
     }
 }
