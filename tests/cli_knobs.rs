@@ -713,4 +713,13 @@ fn describe_gives_every_row_a_unit_and_a_meaning_and_lists_threat_parameters() {
     ] {
         assert!(rows.iter().any(|r| r.starts_with(want)), "{want} missing");
     }
+    // The level of an instrument, the way to double it alone: 3 × 0.26 for EU grants.
+    let level = rows
+        .iter()
+        .find(|r| r.starts_with("powers.EU.level.grants "))
+        .expect("level row");
+    assert!(
+        level.contains(" 0.78 ") && level.contains("% of GDP per year"),
+        "{level}"
+    );
 }

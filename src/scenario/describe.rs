@@ -8,7 +8,7 @@
 
 use super::Scenario;
 use crate::model::defaults::threat as default_threat;
-use crate::model::{Domain, Target, range_text};
+use crate::model::{Domain, Kind, Target, range_text};
 
 /// One resolved parameter.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,8 +119,37 @@ pub fn describe(s: &Scenario) -> Vec<DescribeRow> {
                 confidence: None,
             }),
     );
+    rows.extend(levels(s));
     rows.extend(threat_template(s));
     rows
+}
+
+/// The level of each money instrument (budget × share): not a parameter of its own but the
+/// direct way to change one instrument alone, so it is listed where a user looks for paths.
+fn levels(s: &Scenario) -> Vec<DescribeRow> {
+    let spec = s.base.spec();
+    let kinds = Kind::ALL.into_iter().filter(|k| k.is_budgeted());
+    (0..spec.powers.len())
+        .flat_map(|p| kinds.clone().map(move |k| Target::Level(p, k)))
+        .map(|t| {
+            let path = t.path(spec);
+            let (lo, hi) = t.range();
+            DescribeRow {
+                value: t.get(spec),
+                unit: unit(t).to_string(),
+                meaning: "Level of the instrument, budget × share: an effect on it moves the \
+                          budget by as much, so the other instruments keep their levels \
+                          (`scale` by 2 doubles it alone)"
+                    .to_string(),
+                range: range_text(lo, hi),
+                dist: None,
+                source: None,
+                confidence: None,
+                set: set_by(s, &path),
+                path,
+            }
+        })
+        .collect()
 }
 
 /// The parameters of a threat, at the defaults a new `[threats.<id>]` starts from, so that
