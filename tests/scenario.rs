@@ -354,8 +354,14 @@ fn the_resolved_toml_loads_to_the_same_scenario() {
 fn describe_lists_every_parameter() {
     let s = fixture("full.toml");
     let rows = describe(&s);
-    // Every target, the 9 whole-number settings, the 11 parameters of a new threat.
-    assert_eq!(rows.len(), Target::all(s.base.spec()).len() + 9 + 11);
+    // Every target, the 9 whole-number settings, the level of each power's money instruments
+    // (the budgeted kinds), the 11 parameters of a new threat.
+    let budgeted = Kind::ALL.iter().filter(|k| k.is_budgeted()).count();
+    let levels = budgeted * s.base.spec().powers.len();
+    assert_eq!(
+        rows.len(),
+        Target::all(s.base.spec()).len() + 9 + levels + 11
+    );
     assert!(
         rows.iter()
             .all(|r| !r.unit.is_empty() && !r.meaning.is_empty()),
