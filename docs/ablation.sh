@@ -3,7 +3,9 @@
 # issue 11"): each mechanism switched off on its own, and all of them at once, against the
 # rolling-origin posterior backtest and the stylised facts of the fitted historical run.
 #
-#   docs/ablation.sh            # all variants (about 5 minutes each on a busy 2-core machine)
+#   docs/ablation.sh            # all variants (about 5 to 11 minutes each on a busy 2-core machine)
+#   ('drift' switches nothing off: it turns on [calibration] drift, the random walk of the
+#   model error after each origin)
 #   docs/ablation.sh on linkage # only the named variants
 #   RUNS_ONLY=1 docs/ablation.sh  # the stylised facts only (seconds), no backtest
 #
@@ -23,19 +25,20 @@ variant() {
   case "$1" in
     on) echo "" ;;
     linkage) printf '[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
-    substitution) printf '[state]\nsubstitution = 0\n' ;;
-    reliability) printf '[state]\nreliability_learning = 0\n' ;;
-    veto) printf '[state]\nveto_pooling = 0\n' ;;
-    opacity) printf '[state]\nopacity_premium = 0\n' ;;
-    surveillance) printf '[state]\nsurveillance_value = 0\n' ;;
+    substitution) printf '[government]\nsubstitution = 0\n' ;;
+    reliability) printf '[government]\nreliability_learning = 0\n' ;;
+    veto) printf '[government]\nveto_pooling = 0\n' ;;
+    opacity) printf '[government]\nopacity_premium = 0\n' ;;
+    surveillance) printf '[government]\nsurveillance_value = 0\n' ;;
     media_line) printf '[population]\nmedia_line = 0\n' ;;
     cheap) printf '[alignment]\ncheap_share = 0\n' ;;
-    all_off) printf '[state]\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
+    drift) printf '[calibration]\ndrift = true\n' ;;
+    all_off) printf '[government]\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
 
-ALL=(on linkage substitution reliability veto opacity surveillance media_line cheap all_off)
+ALL=(on drift linkage substitution reliability veto opacity surveillance media_line cheap all_off)
 if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=("${ALL[@]}"); fi
 
 for v in "${VARIANTS[@]}"; do
@@ -47,6 +50,16 @@ for v in "${VARIANTS[@]}"; do
     echo "name = \"ablation_$v\""
     variant "$v"
   } > "$file"
+  # A switched-off mechanism must stay off in the backtest's refits: its numbers leave
+  # [calibration.free] in this variant's copy of the history.
+  base="$OUT/scenarios/historical_$v.toml"
+  keys=$(variant "$v" | sed -n 's/^\([a-z_]*\) = .*/\1/p' | paste -sd'|' -)
+  if [ -n "$keys" ]; then
+    grep -Ev "^\"[a-z]+\.($keys)\" = \{ min" "$OUT/scenarios/historical.toml" > "$base"
+  else
+    cp "$OUT/scenarios/historical.toml" "$base"
+  fi
+  sed -i "s|^extends = \"historical.toml\"|extends = \"historical_$v.toml\"|" "$file"
   echo "== $v" >&2
   "$BIN" run "$file" --out "$OUT/$v/run" --force -q --format png
   [ -n "${RUNS_ONLY:-}" ] && continue
@@ -89,7 +102,7 @@ for v in variants:
     mean = lambda y, me, p="", d="": float(s[(y, me, p, d)]["mean"])
     leeway = min(float(s[(y, "leeway", "", "")]["p5"]) for y in range(2009, 2020))
     cells = [
-        "none (shipped)" if v == "on" else ("all" if v == "all_off" else v),
+        "none (shipped)" if v == "on" else ("all" if v == "all_off" else ("none, drift on" if v == "drift" else v)),
         f"{float(m.get('cover50', 'nan')):.0%}" if m else "not run",
         f"{float(m.get('cover90', 'nan')):.0%}" if m else "",
         fmt(m.get("crps", "nan")), fmt(m.get("rmse", "nan")),

@@ -294,7 +294,61 @@ impl ObservedData {
                 });
             }
         }
+        out.extend(self.vote_agreement_targets());
         out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// Serbia's UN General Assembly vote agreement with each power, read as closeness in
+    /// diplomacy (`unga_agreement.<power>`): the unit the 2008 diplomatic closeness of
+    /// `scenarios/historical.toml` is set in. The EU is the mean of France and Germany, as
+    /// there; a year counts only when every partner a power needs has a value.
+    fn vote_agreement_targets(&self) -> Vec<TargetSeries> {
+        let partners: [(&str, &[&str]); 4] = [
+            ("EU", &["France", "Germany"]),
+            ("US", &["United States"]),
+            ("RU", &["Russia"]),
+            ("CN", &["China"]),
+        ];
+        let mut out = Vec::new();
+        for (power, names) in partners {
+            let rows: Vec<&VoteAgreementRow> = self
+                .vote_agreement
+                .iter()
+                .filter(|r| names.contains(&r.partner.trim()))
+                .collect();
+            let mut by_year: BTreeMap<i32, Vec<f64>> = BTreeMap::new();
+            for r in &rows {
+                if let (Some(y), Some(v)) = (r.year, r.agreement_pct) {
+                    if v.is_finite() {
+                        by_year.entry(y).or_default().push(v / 100.0);
+                    }
+                }
+            }
+            let points: Vec<Point> = by_year
+                .into_iter()
+                .filter(|(_, v)| v.len() == names.len())
+                .map(|(year, v)| Point {
+                    year,
+                    value: v.iter().sum::<f64>() / v.len() as f64,
+                })
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            out.push(TargetSeries {
+                name: format!("unga_agreement.{power}"),
+                key: SeriesKey::new("closeness", power, "diplomacy"),
+                label: format!("UN vote agreement with {power} (closeness in diplomacy)"),
+                pollster: "UN General Assembly roll calls (Voeten)".to_string(),
+                question: format!(
+                    "Lijphart index of Serbia's votes with {}",
+                    names.join(" and ")
+                ),
+                points,
+                sources: distinct(rows.iter().map(|r| r.source.as_str())),
+            });
+        }
         out
     }
 
@@ -580,7 +634,7 @@ mod tests {
     #[test]
     fn every_file_loads_with_its_rows() {
         let d = observed();
-        assert_eq!(d.alignment.len(), 9);
+        assert_eq!(d.alignment.len(), 11);
         assert_eq!(d.polls.len(), 52);
         assert_eq!(d.economy.len(), 39);
         assert_eq!(d.security.len(), 19);
@@ -627,7 +681,10 @@ mod tests {
         assert!(same(&values(&t), &want), "{:?}", t.points);
         assert_eq!(t.key, SeriesKey::new("alignment", "", ""));
         let ec = observed().target("ec_alignment").unwrap();
-        assert!(same(&values(&ec), &[(2021, 0.64)]));
+        assert!(same(
+            &values(&ec),
+            &[(2021, 0.64), (2022, 0.45), (2025, 0.61)]
+        ));
     }
 
     #[test]
@@ -691,6 +748,21 @@ mod tests {
         assert!(same(&values(&pandemic), &[(2020, 0.03)]));
         let russia_2014 = d.target("eudel_largest_donor.RU").unwrap();
         assert!(same(&values(&russia_2014), &[(2014, 0.16)]));
+    }
+
+    #[test]
+    fn un_vote_agreement_becomes_closeness_in_diplomacy() {
+        let eu = observed().target("unga_agreement.EU").unwrap();
+        assert_eq!(eu.key, SeriesKey::new("closeness", "EU", "diplomacy"));
+        // 2008: France 82.3, Germany 89.6 (the 2008 diplomacy of historical.toml, 0.86).
+        let p2008 = eu.points.iter().find(|p| p.year == 2008).unwrap();
+        assert!((p2008.value - 0.8595).abs() < 1e-9, "{}", p2008.value);
+        let us = observed().target("unga_agreement.US").unwrap();
+        assert!(same(&values(&us)[..2], &[(2006, 0.473), (2007, 0.400)]));
+        for p in ["RU", "CN"] {
+            let t = observed().target(&format!("unga_agreement.{p}")).unwrap();
+            assert_eq!(t.points.len(), 14, "{p}: 2006-2019");
+        }
     }
 
     #[test]

@@ -98,6 +98,12 @@ fn the_baseline_uses_the_fitted_read_outs() {
         "polls.aid_sharpness",
         "polls.aid_outside",
         "polls.aid_identity",
+        "government.substitution",
+        "government.reliability_learning",
+        "government.opacity_premium",
+        "government.surveillance_value",
+        "population.media_line",
+        "alignment.cheap_share",
     ] {
         let t = Target::parse(path, base.base.spec()).expect("path");
         let (b, h) = (t.get(base.base.spec()), t.get(hist.base.spec()));

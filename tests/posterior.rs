@@ -159,9 +159,9 @@ fn posterior_calibration_writes_a_scenario_that_draws_particles_whatever_the_thr
         .assert()
         .success();
     let bands = std::fs::read_to_string(dir.path().join("r/bands.csv")).unwrap();
-    assert!(
-        bands.starts_with("year,measure,power,run_noise_sd,parameter_sd,discrepancy_sd,dominant\n")
-    );
+    assert!(bands.starts_with(
+        "year,measure,power,domain,run_noise_sd,parameter_sd,discrepancy_sd,dominant\n"
+    ));
     assert!(
         bands.lines().any(|l| l.starts_with("2016,alignment,,")),
         "{bands}"

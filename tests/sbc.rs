@@ -94,6 +94,7 @@ fn posterior_intervals_cover_the_truth_at_the_nominal_rate() {
             ("alignment".into(), Discrepancy::Fixed(SD)),
             ("poll_friend".into(), Discrepancy::Fixed(SD)),
         ],
+        drift: false,
     };
     let plan = Plan::ensemble(1, 1, 0).unwrap();
     let shapes: Vec<TargetData> = keys

@@ -5,7 +5,7 @@
 
 use super::abc::{self, Generation, Posterior, Stop};
 use super::attribution;
-use super::posterior::{PosteriorProblem, Predictive, predictive};
+use super::posterior::{PosteriorProblem, Predictive, drift_rates, predictive};
 use super::{Setup, origins, output, score, usage};
 use crate::cli::{BacktestArgs, CalibrateArgs};
 use crate::commands::common as app;
@@ -265,12 +265,25 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
         &csv_bytes(&header(&SUMMARY_HEADER), &sum_rows)?,
     )?;
 
-    let pred = predictive(
+    let mut pred = predictive(
         &pp,
         last,
         st.config.posterior.predictive_runs,
         st.config.seed,
     )?;
+    // After the last observation the model error is no longer pinned by data: it walks.
+    let drift = if st.config.posterior.drift {
+        drift_rates(&pp, &pred)
+    } else {
+        vec![0.0; problem.targets().len()]
+    };
+    let information_end = problem
+        .targets()
+        .iter()
+        .flat_map(|t| t.points.iter().map(|p| p.year))
+        .max()
+        .unwrap_or(s.base.start);
+    pred.widen_after(information_end, &drift, st.config.seed);
     let window = args.until.map_or_else(
         || "all observations".to_string(),
         |u| format!("observations up to {u}"),
@@ -352,6 +365,12 @@ pub(super) fn calibrate(st: &Setup, args: &CalibrateArgs, started: Instant) -> a
             "measure": g.measure,
             "declared": matches!(g.sd, super::config::Discrepancy::Fixed(_)),
         })).collect::<Vec<_>>(),
+        "drift": {
+            "on": st.config.posterior.drift,
+            "model": "with drift = true, after the last observation year the predictive adds a random walk of the model error, yearly sd per target from the variogram of its in-sample residuals (docs/validation.md)",
+            "information_end": information_end,
+            "yearly_sd": problem.targets().iter().zip(&drift).map(|(t, q)| serde_json::json!({"target": t.name, "sd": q})).collect::<Vec<_>>(),
+        },
         "dimensions": names,
         "threads": st.threads,
         "fit_seconds": fit_seconds,
@@ -605,12 +624,27 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
             "final_tolerance": last.tolerance,
             "final_ess": last.ess,
         }));
-        let pred = predictive(
+        let mut pred = predictive(
             &pp,
             last,
             st.config.posterior.predictive_runs,
             st.config.seed,
         )?;
+        // The model error after the origin walks from where the training data left it.
+        let drift = if st.config.posterior.drift {
+            drift_rates(&pp, &pred)
+        } else {
+            vec![0.0; problem.targets().len()]
+        };
+        pred.widen_after(origin, &drift, st.config.seed);
+        if let Some(f) = fits.last_mut() {
+            f["drift_yearly_sd"] = problem
+                .targets()
+                .iter()
+                .zip(&drift)
+                .map(|(t, q)| serde_json::json!({"target": t.name, "sd": q}))
+                .collect();
+        }
         for (k, t) in st.targets.iter().enumerate() {
             let Some(pt) = problem.targets().iter().position(|x| x.name == t.name) else {
                 continue;
@@ -725,7 +759,7 @@ pub(super) fn backtest(st: &Setup, args: &BacktestArgs, started: Instant) -> any
             "trend": "least-squares line through the observations up to the origin (two years at least), clamped to [0, 1], the same spread",
             "sd_yearly": "root mean square of the year-to-year changes of the target's observations up to the origin (a gap of g years counts as g steps)",
         },
-        "model": "posterior predictive of the ABC-SMC posterior refitted at each origin, discrepancy included",
+        "model": "posterior predictive of the ABC-SMC posterior refitted at each origin, discrepancy included (with [calibration] drift = true, plus a random walk of the model error after the origin, yearly sd from the variogram of the in-sample residuals)",
         "master_seed": st.config.seed,
         "particles": st.config.posterior.particles,
         "runs_per_particle": st.config.posterior.runs,

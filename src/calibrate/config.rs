@@ -59,6 +59,9 @@ pub struct PosteriorConfig {
     /// Declared or bounded model-error sd by simulated measure (`alignment`, `poll_friend`,
     /// ...); measures not listed are estimated within `DEFAULT_DISCREPANCY`.
     pub discrepancy: Vec<(String, Discrepancy)>,
+    /// Whether the predictive adds a random walk of the model error after the last
+    /// observation (`posterior::drift_rates`); off by default.
+    pub drift: bool,
 }
 
 impl PosteriorConfig {
@@ -142,6 +145,7 @@ const KEYS: &[&str] = &[
     "posterior_runs",
     "predictive_runs",
     "discrepancy",
+    "drift",
 ];
 
 fn usage(msg: String) -> UsageError {
@@ -248,6 +252,16 @@ impl CalibrationConfig {
             predictive_runs: count(table, "predictive_runs", 10, DEFAULT_PREDICTIVE_RUNS as i64)?
                 as usize,
             discrepancy: discrepancy(table)?,
+            drift: match table.get("drift") {
+                None => false,
+                Some(toml::Value::Boolean(b)) => *b,
+                Some(other) => {
+                    return Err(usage(format!(
+                        "[calibration] drift = {other}: allowed true (the model error walks after \
+                         the last observation) or false"
+                    )));
+                }
+            },
         };
         if posterior.particles * posterior.runs * posterior.generations > 100_000_000 {
             return Err(usage(format!(

@@ -489,6 +489,7 @@ fn write_bands(
         "year".to_string(),
         "measure".into(),
         "power".into(),
+        "domain".into(),
         "run_noise_sd".into(),
         "parameter_sd".into(),
         "discrepancy_sd".into(),
@@ -509,6 +510,7 @@ fn write_bands(
                 y.to_string(),
                 b.key.measure.clone(),
                 b.key.power.clone(),
+                b.key.domain.clone(),
                 format!("{:.6}", sd[0]),
                 format!("{:.6}", sd[1]),
                 format!("{:.6}", sd[2]),
@@ -517,11 +519,12 @@ fn write_bands(
         }
         let n = b.sd.len().max(1) as f64;
         let rms = |k: usize| (b.sd.iter().map(|s| s[k] * s[k]).sum::<f64>() / n).sqrt();
-        let name = if b.key.power.is_empty() {
-            b.key.measure.clone()
-        } else {
-            format!("{} {}", b.key.measure, b.key.power)
-        };
+        let name = [&b.key.measure, &b.key.power, &b.key.domain]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         if !quiet {
             lines.push(format!(
                 "{name:<28} {:>10.4} {:>10.4} {:>12.4}  {}",

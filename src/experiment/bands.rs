@@ -122,12 +122,18 @@ pub fn decompose(
         return Ok(None);
     }
     let all = measures::series(&s.base);
+    // A column names a measure (`alignment`) or a measure and domain (`closeness.diplomacy`):
+    // its discrepancy applies to that series only, the aggregate when no domain is named.
     let chosen: Vec<(usize, f64, usize, usize)> = all
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.domain.is_empty())
         .filter_map(|(i, k)| {
-            let (_, set, col) = columns.iter().find(|(m, _, _)| *m == k.measure)?;
+            let name = if k.domain.is_empty() {
+                k.measure.clone()
+            } else {
+                format!("{}.{}", k.measure, k.domain)
+            };
+            let (_, set, col) = columns.iter().find(|(m, _, _)| *m == name)?;
             Some((i, 0.0, *set, *col))
         })
         .collect();

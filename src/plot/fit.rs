@@ -17,7 +17,7 @@ const SIMULATED: RGBColor = RGBColor(31, 119, 180);
 const OBSERVED: RGBColor = RGBColor(20, 20, 20);
 
 /// Writes `<stem>.<ext>`: the simulated series `key` of `s` (median, 50% and 90% bands) and
-/// the `observed` points; `label` names the quantity on the y axis and in the title.
+/// the `observed` points; `label` names the quantity in the title (the y axis is a share).
 #[allow(clippy::too_many_arguments)] // the lead's fixed signature: one figure, all its inputs
 pub fn fit(
     dir: &Path,
@@ -192,7 +192,7 @@ impl Figure for Fit<'_> {
         let text = PanelText {
             title: None,
             x_desc: Some("Year"),
-            y_desc: Some(self.label),
+            y_desc: Some("Share (0–1)"),
             scale: LARGE,
             min_y_area: 0,
         };

@@ -146,7 +146,7 @@ fn draw_histogram<DB: DrawingBackend>(
 impl Figure for Marginals<'_> {
     fn size(&self) -> (u32, u32) {
         let (rows, _) = look::grid(self.sample.names.len());
-        (1500, 120 + 300 * rows as u32)
+        (1500, 120 + 316 * rows as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -156,15 +156,21 @@ impl Figure for Marginals<'_> {
         let (rows, cols) = look::grid(n);
         let cells = body.split_evenly((rows, cols));
         for (k, cell) in cells.iter().enumerate().take(n) {
-            let (_, panels) = cell.split_vertically(30);
+            // Two lines (the name, then its mean), so long parameter paths do not run into
+            // the next panel's title.
+            let (_, panels) = cell.split_vertically(46);
             let name = &self.sample.names[k];
             let values = column(&self.sample, k);
             let m = crate::stats::weighted_mean(&values, self.sample.weights);
-            let label = format!("{name}  (mean {})", look::number(m, 3));
             cell.draw_text(
-                &label,
-                &look::bold(17.0, INK).pos(Pos::new(HPos::Left, VPos::Top)),
-                (10, 6),
+                name,
+                &look::bold(15.0, INK).pos(Pos::new(HPos::Left, VPos::Top)),
+                (10, 4),
+            )?;
+            cell.draw_text(
+                &format!("mean {}", look::number(m, 3)),
+                &look::text(14.0, MUTED).pos(Pos::new(HPos::Left, VPos::Top)),
+                (10, 24),
             )?;
             draw_histogram(&panels, &self.sample, k, 14.0, (true, true), true)?;
         }
