@@ -227,6 +227,8 @@ fn run_writes_every_documented_output() {
             "report.html",
             ".simulate-files",
             "failures.csv",
+            // The baseline starts from history: the start it used, for the next run.
+            "history_start.json",
         ]
         .map(String::from)
         .into();
