@@ -61,6 +61,24 @@ fn ensemble_1000_runs(bencher: divan::Bencher) {
     });
 }
 
+/// The same 1,000-run ensemble of the baseline on one thread and on two: the engine's
+/// scaling (the summary files are the same bytes whatever the thread count:
+/// `tests/cli.rs`, `results_do_not_depend_on_the_thread_count`). Compare the two medians: two threads should take at most 1/1.85 of one thread's time
+/// on an otherwise idle machine.
+#[divan::bench(args = [1, 2], sample_count = 5, sample_size = 1)]
+fn ensemble_1000_runs_by_threads(bencher: divan::Bencher, threads: usize) {
+    let s = scenario();
+    let plan = Plan::ensemble(s.seed, 1000, 0).expect("plan");
+    bencher.bench_local(|| {
+        let noop = |_: usize| {};
+        let exec = Exec {
+            threads,
+            progress: &noop,
+        };
+        black_box(execute(&s, &plan, &exec, &mut |_| Ok(())).expect("runs"))
+    });
+}
+
 /// The five standard figures of a run, PNG and SVG.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn standard_plots_png_svg(bencher: divan::Bencher) {

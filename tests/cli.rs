@@ -228,6 +228,8 @@ fn run_writes_every_documented_output() {
             ".simulate-files",
             "failures.csv",
             "diagnostics.csv",
+            // The baseline starts from history: the start it used, for the next run.
+            "history_start.json",
         ]
         .map(String::from)
         .into();

@@ -124,3 +124,83 @@ fn the_baseline_uses_the_fitted_read_outs() {
         .unwrap_or_default();
     assert!(source.contains("historical.toml"), "{source}");
 }
+
+/// `simulate run` saves the history start its scenario used into the results
+/// (`history_start.json`); the next run into the same folder reads it instead of running the
+/// history again and writes the same bytes. The start is keyed by a digest of everything it
+/// depends on: an entry under another key is not used.
+#[test]
+fn a_saved_history_start_is_reused_under_its_key_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("b");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let run = || {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
+            .arg(&baseline)
+            .args([
+                "--runs",
+                "2",
+                "--threads",
+                "1",
+                "-q",
+                "--format",
+                "svg",
+                "--out",
+            ])
+            .arg(&out)
+            .status()
+            .expect("simulate runs");
+        assert!(status.success());
+        let read = |name: &str| std::fs::read_to_string(out.join(name)).expect(name);
+        (
+            read("scenario.resolved.toml"),
+            read("summary.csv"),
+            read("history_start.json"),
+        )
+    };
+    let (resolved, summary, saved) = run();
+    let doc: serde_json::Value = serde_json::from_str(&saved).expect("json");
+    let starts = doc["starts"].as_array().expect("starts");
+    assert_eq!(starts.len(), 1, "{saved}");
+    // Four powers: closeness in four domains and the anchor mean of each.
+    assert_eq!(starts[0]["moments"].as_array().map(Vec::len), Some(20));
+    let again = run();
+    assert_eq!(
+        (&again.0, &again.1, &again.2),
+        (&resolved, &summary, &saved)
+    );
+
+    // The saved numbers are what the next run uses: changed under the same key, they show.
+    let first = starts[0]["moments"][0][0]
+        .as_str()
+        .expect("bits")
+        .to_string();
+    let marked = format!("{:016x}", 0.4242f64.to_bits());
+    std::fs::write(
+        out.join("history_start.json"),
+        saved.replace(&first, &marked),
+    )
+    .expect("write");
+    let (tampered, _, _) = run();
+    assert!(
+        tampered.contains("mean = 0.4242"),
+        "the saved start was not read"
+    );
+
+    // Under another key (another build, history, number of runs or start year) the entry is
+    // not used: the history runs again and gives the first run's bytes.
+    let key = starts[0]["key"].as_str().expect("key").to_string();
+    let other = format!(
+        "{}{}",
+        if key.starts_with('0') { "1" } else { "0" },
+        &key[1..]
+    );
+    std::fs::write(
+        out.join("history_start.json"),
+        saved.replace(&first, &marked).replace(&key, &other),
+    )
+    .expect("write");
+    let (fresh, summary_fresh, saved_fresh) = run();
+    assert_eq!((&fresh, &summary_fresh), (&resolved, &summary));
+    assert_eq!(saved_fresh, saved);
+}

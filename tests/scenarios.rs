@@ -477,6 +477,13 @@ fn with_state_line(line: &str, names: &[&str]) -> Vec<f64> {
                 text.contains("\n[government]\n"),
                 "{file:?} has a [government] table"
             );
+            // The line replaces the file's own value of its key, if the file sets one.
+            let key = line.split('=').next().unwrap_or("").trim();
+            text = text
+                .lines()
+                .filter(|l| l.split('=').next().map(str::trim) != Some(key))
+                .collect::<Vec<_>>()
+                .join("\n");
             text = text.replacen("\n[government]\n", &format!("\n[government]\n{line}\n"), 1);
         }
         std::fs::write(dir.path().join(file), text).expect("write copy");
@@ -509,20 +516,21 @@ fn with_state_line(line: &str, names: &[&str]) -> Vec<f64> {
 
 /// Issue 11, point 4 (Russia and China as substitutes): the US arms red line that pulls Serbia
 /// away from Russia used to drag China down in security too, through their complementarity
-/// (RU-CN −0.2). With substitution (`government.substitution` 0.5, the FK-3 bought instead of
-/// the S-300 under the 2019 warning) the blocked demand moves to China: measured, us_pressure
-/// less baseline in 2040, −0.018 with substitution against −0.044 without (medians, 200 runs).
-/// Required: the shipped drag is less than two thirds of the drag without substitution, and
-/// closeness to Russia in security still falls by at least the closeness margin.
+/// (RU-CN −0.2). With substitution (`government.substitution` at its prior's centre 0.5, the
+/// FK-3 bought instead of the S-300 under the 2019 warning) the blocked demand moves to China.
+/// The record does not identify the number (the shipped point fit is 0.02, the posterior 0.14–
+/// 0.62; docs/validation.md), so the mechanism is tested at 0.5 against 0, both written into the
+/// history and the baseline. Required: the drag with substitution is less than two thirds of
+/// the drag without, and closeness to Russia in security still falls by at least the closeness
+/// margin in the shipped files.
 #[test]
 fn russia_and_china_as_substitutes_keep_china_in_security_under_us_pressure() {
-    let story = median("us_pressure", "closeness", "CN", "security", 2040);
-    let base = median("baseline", "closeness", "CN", "security", 2040);
+    let on = with_state_line("substitution = 0.5", &["baseline", "us_pressure"]);
     let off = with_state_line("substitution = 0", &["baseline", "us_pressure"]);
-    let (drag_on, drag_off) = (base - story, off[0] - off[1]);
+    let (drag_on, drag_off) = (on[0] - on[1], off[0] - off[1]);
     assert!(
         drag_off > 0.02 && drag_on < 2.0 / 3.0 * drag_off,
-        "drag on China in security: with substitution {drag_on} (us_pressure {story}, baseline {base}), without {drag_off} ({off:?})"
+        "drag on China in security: with substitution {drag_on} ({on:?}), without {drag_off} ({off:?})"
     );
     let ru = median("us_pressure", "closeness", "RU", "security", 2040)
         - median("baseline", "closeness", "RU", "security", 2040);

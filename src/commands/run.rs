@@ -90,8 +90,108 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     run_once(args)
 }
 
+/// The file in a results folder that keeps the history starts its scenario used, so that the
+/// next run into the folder need not run the history again (src/scenario/start.rs).
+const HISTORY_STARTS: &str = "history_start.json";
+
+/// The folder the run will most likely write to, known before the scenario is loaded:
+/// `--out`, or `output/<name>` with the `name` the file gives (the variant's folder with
+/// `--set`). A wrong guess costs only the saved start.
+fn likely_out(args: &RunArgs) -> Option<PathBuf> {
+    if let Some(out) = &args.ensemble.out {
+        return Some(out.clone());
+    }
+    if args.shard.is_some() {
+        return None;
+    }
+    let text = crate::limits::read_text(&args.scenario.scenario, crate::limits::META_BYTES).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    let name = table.get("name")?.as_str()?.to_string();
+    if args.scenario.set.is_empty() {
+        return Some(super::common::default_out(&name));
+    }
+    let hash = export::sha256_hex(args.scenario.set.join("\n").as_bytes());
+    Some(super::common::default_out(&format!(
+        "{name}-set-{}",
+        &hash[..8]
+    )))
+}
+
+/// Hands the history starts an earlier result in `dir` saved to the scenario loader: only
+/// from a folder `simulate` wrote that lists the file among its own. Anything unreadable is
+/// ignored (the history then runs again).
+fn preload_saved_starts(dir: &Path) {
+    let listed = crate::limits::read_text(&dir.join(export::FILE_LIST), crate::limits::META_BYTES)
+        .is_ok_and(|t| t.lines().any(|l| l == HISTORY_STARTS));
+    if !listed {
+        return;
+    }
+    let Ok(text) = crate::limits::read_text(&dir.join(HISTORY_STARTS), crate::limits::META_BYTES)
+    else {
+        return;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
+    let bits = |x: &serde_json::Value| u64::from_str_radix(x.as_str()?, 16).ok();
+    let entries = v
+        .get("starts")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let key = e.get("key")?.as_str()?.to_string();
+            let moments = e
+                .get("moments")?
+                .as_array()?
+                .iter()
+                .map(|m| Some((bits(m.get(0)?)?, bits(m.get(1)?)?)))
+                .collect::<Option<Vec<_>>>()?;
+            Some((key, moments))
+        })
+        .collect();
+    crate::scenario::preload_history_starts(entries);
+}
+
+/// Saves the history starts the loaded scenarios used into the results (nothing when they
+/// start from none).
+fn save_starts(out: &OutputDir) -> anyhow::Result<()> {
+    let starts = crate::scenario::history_starts();
+    if starts.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<serde_json::Value> = starts
+        .iter()
+        .map(|(key, moments)| {
+            serde_json::json!({
+                "key": key,
+                "moments": moments
+                    .iter()
+                    .map(|(m, sd)| [format!("{m:016x}"), format!("{sd:016x}")])
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "about": "history starts (mean and spread of each starting value, as the bits of \
+                  f64) this result's scenario used, keyed by a SHA-256 digest of the build's \
+                  source, the history's resolved text, its runs and the start year: a later run \
+                  into this folder reuses a start whose key matches instead of running the \
+                  history again",
+        "starts": list,
+    });
+    out.write(
+        HISTORY_STARTS,
+        serde_json::to_string_pretty(&doc)?.as_bytes(),
+    )?;
+    Ok(())
+}
+
 fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    if let Some(dir) = likely_out(args) {
+        preload_saved_starts(&dir);
+    }
     let s = load(&args.scenario.scenario, &args.scenario.set)?;
     if args.bands.is_some() && experiment::bands::discrepancy_columns(&s).is_empty() {
         return Err(usage(format!(
@@ -198,6 +298,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
         None
     };
     let out = open_out(&out_path, e_args.force)?;
+    save_starts(&out)?;
     let fmts = formats(&e_args.format);
     let keys = measures::series(&s.base);
     let years: Vec<i32> = (s.base.start..=s.base.end).collect();

@@ -147,14 +147,15 @@ impl Citizens {
     /// summed affinity.
     pub fn nudge_pro_government(&mut self, p: usize, amount: f64) -> f64 {
         let n = self.n;
-        let mut delta = 0.0;
-        for i in 0..self.n_pro {
-            let slot = &mut self.a[p * n + i];
-            let new = (*slot + self.lambda[i] * amount).clamp(0.0, 1.0);
-            delta += new - *slot;
-            *slot = new;
+        let a = &mut self.a[p * n..p * n + self.n_pro];
+        let lambda = &self.lambda[..self.n_pro];
+        // The change is the difference of two lane sums, so every loop vectorises (a running
+        // sum of the differences is a loop-carried dependency that keeps the loop scalar).
+        let before = lane_sum(a);
+        for (slot, l) in a.iter_mut().zip(lambda) {
+            *slot = (*slot + l * amount).clamp(0.0, 1.0);
         }
-        delta
+        lane_sum(a) - before
     }
 
     /// Applies this year's queued experiences (`λ_i θ_e e`), then clears the queue.

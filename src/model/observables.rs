@@ -8,7 +8,7 @@ use super::params::AgendaTarget;
 use super::rng::Stream;
 use super::types::{Domain, N_DOMAINS};
 use super::world::World;
-use rand::Rng as _;
+use rand::RngExt as _;
 
 fn logistic(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
@@ -33,18 +33,28 @@ fn normal_cdf(z: f64) -> f64 {
 /// Points of the read-out tables over affinity in [0, 1].
 const TABLE: usize = 1024;
 
+/// 1.5 × 2^52: a double in [2^52, 2^53) has a spacing of 1, so adding this rounds a number of
+/// magnitude below 2^51 to an integer kept in the low bits of the sum.
+const ROUND: f64 = 6_755_399_441_055_744.0;
+
 /// Read-out curves of a poll tabulated over affinity: `exp(β (a − 1))` for the choice of the
 /// greatest friend, `exp(β_id (a − 1))` for the respondent's identity in "who helped most"
-/// and `Φ((a − 0.5)/noise)` for a positive view. Linear interpolation on 1025 points is exact
-/// to about 1e-5 relative for β ≤ 15. The three curves are interleaved, each point with its
+/// and `Φ((a − 0.5)/noise)` for a positive view. Linear interpolation on 1025 points errs by
+/// at most `β² / (8 · 1024²)` relative: 1.2e-5 at the default `β = 10`. The three curves are interleaved, each point with its
 /// slope to the next, so one respondent's view of one power is one index and one cache line.
 #[derive(Debug)]
 pub struct Readouts {
     key: (u64, u64, u64),
-    /// Per interval `i`: friend, identity and positive read-outs at `i / TABLE`, each
-    /// followed by its increase to `(i + 1) / TABLE`.
-    points: Box<[[f64; 6]; TABLE]>,
+    /// Per interval `i`: friend, identity and positive read-outs at `i / TABLE`, then their
+    /// increases to `(i + 1) / TABLE`.
+    points: Box<[Point; TABLE]>,
 }
+
+/// One interval of the read-out tables: `[friend, identity, positive, 0, Δfriend,
+/// Δidentity, Δpositive, 0]`, 64 bytes, aligned to a cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Point([f64; 8]);
 
 impl Readouts {
     fn new(key: (u64, u64, u64)) -> Readouts {
@@ -67,30 +77,152 @@ impl Readouts {
                 0.0
             }
         });
-        let mut points = Box::new([[0.0; 6]; TABLE]);
+        let mut points = Box::new([Point([0.0; 8]); TABLE]);
         for (i, p) in points.iter_mut().enumerate() {
-            *p = [
+            *p = Point([
                 friend[i],
-                friend[i + 1] - friend[i],
                 ident[i],
-                ident[i + 1] - ident[i],
                 positive[i],
+                0.0,
+                friend[i + 1] - friend[i],
+                ident[i + 1] - ident[i],
                 positive[i + 1] - positive[i],
-            ];
+                0.0,
+            ]);
         }
         Readouts { key, points }
     }
 
     /// The friend, identity and positive read-outs at affinity `a`.
-    #[inline]
+    #[inline(always)]
     fn read(&self, a: f64) -> [f64; 3] {
-        let u = a.clamp(0.0, 1.0) * TABLE as f64;
-        // `u` is in [0, TABLE]: the signed conversion is the cheap one.
-        let i = (u as i64).clamp(0, TABLE as i64 - 1) as usize;
+        // Affinities are in [0, 1] (every update clamps them), so `u` is in [0, TABLE]. The
+        // interval is found without a saturating conversion: adding 1.5 × 2^52 rounds
+        // `u − 0.5` to an integer `k` held in the low bits of the sum, which is `⌊u⌋` except
+        // at an integer `u`, where it may be `u − 1` with `f = 1`: the same point of the
+        // piecewise linear curve. Whatever `a` is (NaN included), the minimum keeps the index
+        // in the table.
+        let u = a * TABLE as f64;
+        let k = ((u - 0.5) + ROUND).to_bits() & 0xFFFF_FFFF;
+        let i = (k as usize).min(TABLE - 1);
         let f = u - i as f64;
-        let p = &self.points[i];
-        [p[0] + f * p[1], p[2] + f * p[3], p[4] + f * p[5]]
+        let p = &self.points[i].0;
+        [p[0] + f * p[4], p[1] + f * p[5], p[2] + f * p[6]]
     }
+}
+
+/// What one year's poll sums over its respondents, per power (`N` powers).
+struct PollSums<const N: usize> {
+    /// Respondents naming each power the greatest friend.
+    friend: [u32; N],
+    /// Respondents naming none.
+    friend_none: u32,
+    /// Sums of the expected "helped most" answers, per power and for nobody.
+    helped: [f64; N],
+    helped_none: f64,
+    /// Sums of the expected positive views.
+    positive: [f64; N],
+    /// Respondents for membership.
+    member: u32,
+}
+
+/// What the poll reads of the year: the population's affinities and the answers' weights.
+struct PollInput<'a> {
+    tables: &'a Readouts,
+    /// Affinity rows, one per power, each `citizens` long.
+    rows: &'a [&'a [f64]],
+    /// Citizens `0..n_pro` follow pro-government media.
+    n_pro: usize,
+    /// Framed remembered help per power and channel, raised to the contest exponent.
+    aid_weight: &'a [[f64; 2]],
+    aid_nobody: f64,
+    /// The outside option's weight in the choice of the greatest friend.
+    outside: f64,
+    member_power: usize,
+    threshold: f64,
+    respondents: usize,
+}
+
+/// The poll's sample: `respondents` citizens drawn uniformly with replacement, each read out
+/// once. One 64-bit number per respondent: the high half of its product with the population
+/// size is the citizen (bias below n / 2^64), the low half the uniform of the logit choice
+/// (given the citizen it is uniform on a grid of spacing n / 2^64, finer than the 2^-53 of a
+/// double, so the two are independent to the resolution of the draw). `N` is the number of
+/// powers, a constant so that every per-power value stays in registers.
+fn sample_poll<const N: usize>(input: &PollInput, rng: &mut super::rng::Rng) -> PollSums<N> {
+    let rows: [&[f64]; N] = std::array::from_fn(|q| input.rows[q]);
+    let aid_weight: [[f64; 2]; N] = std::array::from_fn(|q| input.aid_weight[q]);
+    let member_row = rows[input.member_power];
+    let size = member_row.len();
+    let tables = input.tables;
+    let mut friend = [0u32; 9];
+    let mut helped = [0.0; N];
+    let mut helped_none = 0.0;
+    let mut positive = [0.0; N];
+    let mut member = 0u32;
+    let mut draws = vec![0u64; input.respondents];
+    rng.fill(&mut draws[..]);
+    for &draw in &draws {
+        let x = u128::from(draw) * size as u128;
+        let i = (x >> 64) as usize;
+        let channel = usize::from(i >= input.n_pro);
+        let mut aw = [0.0; N];
+        let mut wf = [0.0; N];
+        let mut aid_total = input.aid_nobody;
+        let mut total = input.outside;
+        for q in 0..N {
+            let [f, identity, p] = tables.read(rows[q][i]);
+            aw[q] = aid_weight[q][channel] * identity;
+            aid_total += aw[q];
+            wf[q] = f;
+            total += f;
+            positive[q] += p;
+        }
+        let inv = 1.0 / aid_total;
+        // The first answer whose cumulative weight exceeds the uniform, counted without
+        // branches: "none" (index N) when no power's does.
+        let u = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
+        let mut acc = 0.0;
+        let mut choice = 0;
+        for q in 0..N {
+            helped[q] += aw[q] * inv;
+            acc += wf[q];
+            choice += usize::from(acc <= u);
+        }
+        helped_none += input.aid_nobody * inv;
+        friend[choice.min(8)] += 1;
+        member += u32::from(member_row[i] > input.threshold);
+    }
+    PollSums {
+        friend: std::array::from_fn(|q| friend[q]),
+        friend_none: friend[N],
+        helped,
+        helped_none,
+        positive,
+        member,
+    }
+}
+
+/// The poll's shares: `friend` and `helped` with "none" last, `positive`, and membership.
+type PollShares = (Vec<f64>, Vec<f64>, Vec<f64>, f64);
+
+fn poll_shares<const N: usize>(input: &PollInput, rng: &mut super::rng::Rng) -> PollShares {
+    let s = sample_poll::<N>(input, rng);
+    let r = input.respondents as f64;
+    let friend = s
+        .friend
+        .iter()
+        .chain([&s.friend_none])
+        .map(|&c| f64::from(c) / r)
+        .collect();
+    let helped = s
+        .helped
+        .iter()
+        .chain([&s.helped_none])
+        .map(|h| h / r)
+        .collect();
+    let positive = s.positive.iter().map(|p| p / r).collect();
+    (friend, helped, positive, f64::from(s.member) / r)
 }
 
 thread_local! {
@@ -269,11 +401,7 @@ pub fn observe(w: &mut World) {
     let cit = &w.citizens;
 
     // Simulated poll: a random sample of respondents, each answering by a logit choice.
-    let mut friend = vec![0.0; n + 1];
-    let mut positive = vec![0.0; n];
-    let mut member = 0.0;
     let member_power = w.p.accession_power.unwrap_or(w.p.alignment.with);
-    let respondents = polls.respondents;
     let outside = (polls.sharpness * (polls.outside - 1.0)).exp();
     // "Who helped most": remembered visible help, framed by the respondent's channel, and
     // coloured by the respondent's own affinity (docs/model.md §6).
@@ -294,65 +422,31 @@ pub fn observe(w: &mut World) {
         })
         .collect();
     let aid_nobody = contest(polls.aid_outside) * (-0.5 * polls.aid_identity).exp();
-    let mut helped = vec![0.0; n + 1];
-    // At most 8 powers (Params::new): fixed arrays, sliced to the powers declared.
-    let mut aid_w = [0.0; 8];
-    let mut weights = [0.0; 8];
-    let mut pos = [0.0; 8];
     let rows: Vec<&[f64]> = (0..n).map(|q| cit.affinity(q)).collect();
-    let member_row = rows[member_power];
-    let aid_weight = &aid_weight[..n];
-    let size = cit.n as u64;
+    let input = PollInput {
+        tables: &tables,
+        rows: &rows,
+        n_pro: cit.n_pro,
+        aid_weight: &aid_weight,
+        aid_nobody,
+        outside,
+        member_power,
+        threshold: polls.membership_threshold,
+        respondents: polls.respondents,
+    };
     // This year's sample: its own stream, the same whatever happened before.
     let mut rng = w.rng.at(Stream::Polls, year, 0);
-    for _ in 0..respondents {
-        // A uniform index by the high half of a 64×64-bit product (bias below n / 2^64).
-        let i = ((u128::from(rng.next_u64()) * u128::from(size)) >> 64) as usize;
-        let channel = usize::from(i >= cit.n_pro);
-        let mut aid_total = aid_nobody;
-        let mut total = outside;
-        for ((((row, aw), wq), pq), weight) in rows
-            .iter()
-            .zip(&mut aid_w)
-            .zip(&mut weights)
-            .zip(&mut pos)
-            .zip(aid_weight)
-        {
-            let [f, identity, p] = tables.read(row[i]);
-            *aw = weight[channel] * identity;
-            aid_total += *aw;
-            *wq = f;
-            total += f;
-            *pq = p;
-        }
-        let inv = 1.0 / aid_total;
-        // The first answer whose cumulative weight exceeds the uniform, counted without
-        // branches: "none" (index n) when no power's does.
-        let u = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
-        let mut acc = 0.0;
-        let mut choice = 0;
-        for (((h, aw), wq), (pp, pq)) in helped
-            .iter_mut()
-            .zip(&aid_w[..n])
-            .zip(&weights[..n])
-            .zip(positive.iter_mut().zip(&pos[..n]))
-        {
-            *h += aw * inv;
-            *pp += pq;
-            acc += wq;
-            choice += usize::from(acc <= u);
-        }
-        helped[n] += aid_nobody * inv;
-        friend[choice] += 1.0;
-        if member_row[i] > polls.membership_threshold {
-            member += 1.0;
-        }
-    }
-    let r = respondents as f64;
-    friend.iter_mut().for_each(|v| *v /= r);
-    positive.iter_mut().for_each(|v| *v /= r);
-    helped.iter_mut().for_each(|v| *v /= r);
-    member /= r;
+    // At most 8 powers (Params::new); at least one citizen (Params::new).
+    let (friend, helped, positive, member) = match n {
+        1 => poll_shares::<1>(&input, &mut rng),
+        2 => poll_shares::<2>(&input, &mut rng),
+        3 => poll_shares::<3>(&input, &mut rng),
+        4 => poll_shares::<4>(&input, &mut rng),
+        5 => poll_shares::<5>(&input, &mut rng),
+        6 => poll_shares::<6>(&input, &mut rng),
+        7 => poll_shares::<7>(&input, &mut rng),
+        _ => poll_shares::<8>(&input, &mut rng),
+    };
 
     let alignment = alignment(w);
     let hedging = hedging(w);
@@ -382,7 +476,43 @@ pub fn observe(w: &mut World) {
 
 #[cfg(test)]
 mod tests {
-    use super::normal_cdf;
+    use super::{Readouts, TABLE, normal_cdf};
+
+    /// The tables read the three curves within the error of linear interpolation at every
+    /// affinity, the points of the grid and both ends included; an affinity outside [0, 1] or NaN reads some point
+    /// of the table and does not panic.
+    #[test]
+    fn readouts_follow_the_curves_everywhere() {
+        let (beta, noise, beta_id) = (10.0_f64, 0.1_f64, 3.0_f64);
+        let r = Readouts::new((beta.to_bits(), noise.to_bits(), beta_id.to_bits()));
+        let steps = 40 * TABLE;
+        for j in 0..=steps {
+            let a = j as f64 / steps as f64;
+            let [f, id, p] = r.read(a);
+            let (ef, eid, ep) = (
+                (beta * (a - 1.0)).exp(),
+                (beta_id * (a - 1.0)).exp(),
+                normal_cdf((a - 0.5) / noise),
+            );
+            // Linear interpolation of exp(β a) errs by at most β² h² / 8 relative (h the
+            // spacing), of Φ(z / σ) by at most 0.242 h² / (8 σ²).
+            let h2 = (1.0 / TABLE as f64).powi(2);
+            let bound = |b: f64| 1.01 * b * b * h2 / 8.0;
+            assert!(
+                (f - ef).abs() <= bound(beta) * ef,
+                "friend at {a}: {f} vs {ef}"
+            );
+            assert!(
+                (id - eid).abs() <= bound(beta_id) * eid,
+                "identity at {a}: {id} vs {eid}"
+            );
+            let bound_p = 1.01 * 0.242 * h2 / (8.0 * noise * noise) + 1e-15;
+            assert!((p - ep).abs() <= bound_p, "positive at {a}: {p} vs {ep}");
+        }
+        for a in [f64::NAN, -0.3, 1.7, f64::INFINITY, f64::NEG_INFINITY] {
+            let _ = r.read(a);
+        }
+    }
 
     #[test]
     fn normal_cdf_known_values() {

@@ -31,6 +31,7 @@ pub use layers::io_text;
 pub use number::{Confidence, Dist, Provenance};
 pub use particles::ParticleSet;
 pub use quantile::{beta_cdf, normal_quantile};
+pub use start::{history_starts, preload_history_starts};
 
 use crate::model::rng::{Stream, run_seed, stream};
 use crate::model::{Kind, ParamSpec, Params, Target};

@@ -5,11 +5,15 @@
 //! before the forward scenario starts; the mean and spread over its runs of closeness per power
 //! and domain, and of the identity anchors per power, become normal distributions of the
 //! forward scenario's starting state. Results are kept for the life of the process, keyed by
-//! the history's resolved text, so loading a scenario and its reference runs the history once.
+//! a digest of the history's resolved text, the number of runs, the start year and the build's
+//! source, so loading a scenario and its reference runs the history once. A command may also
+//! hand in the starts an earlier result saved (`preload_history_starts`) and save the ones it used
+//! (`history_starts`): the key is the digest of everything the start depends on, so a saved
+//! start is used only where running the history again would give the same numbers, bit for bit.
 
 use super::{Scenario, load};
 use crate::model::rng::run_seed;
-use crate::model::{Domain, EndState, Target, end_state};
+use crate::model::{Domain, EndState, N_DOMAINS, Target, end_state};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -40,11 +44,75 @@ thread_local! {
     static LOADING: std::cell::RefCell<Vec<std::path::PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-type CacheKey = (String, usize, i32);
+/// The mean and spread of each starting value, in the order `from_history` lists them
+/// (closeness per power and domain, then the anchors per power).
+type Moments = Vec<(f64, f64)>;
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, HistoryStart>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, HistoryStart>>> = OnceLock::new();
+/// The starts known to this process by key, each with whether a scenario used it.
+fn cache() -> &'static Mutex<HashMap<String, (Moments, bool)>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, (Moments, bool)>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Digest of the source this build was compiled from (every file under `src/`, `Cargo.toml`
+/// and `Cargo.lock`; see build.rs): a history run gives the same numbers in two builds of
+/// the same source.
+const SOURCE_HASH: &str = env!("SIMULATE_SOURCE_HASH");
+
+/// The key of a history start: a SHA-256 digest of everything the numbers depend on (the
+/// build's source, the history's resolved text, which holds its seed and every parameter,
+/// the number of runs and the start year).
+fn cache_key(resolved: &str, runs: usize, start: i32) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("history start 1\n{SOURCE_HASH}\n{runs}\n{start}\n").as_bytes());
+    h.update(resolved.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The history starts scenarios loaded in this process used, as `(key, moments)` with the
+/// numbers as the bits of each `f64`: what a result folder saves for the next run.
+pub fn history_starts() -> Vec<(String, Vec<(u64, u64)>)> {
+    let Ok(c) = cache().lock() else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = c
+        .iter()
+        .filter(|(_, (_, used))| *used)
+        .map(|(k, (m, _))| {
+            (
+                k.clone(),
+                m.iter().map(|(a, b)| (a.to_bits(), b.to_bits())).collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Hands in history starts an earlier result saved. A key is a digest of everything the
+/// start depends on, so an entry whose key matches is the start the history would give; an
+/// entry that is not a 64-digit key with finite means and non-negative finite spreads is
+/// ignored, and so is one whose length does not fit the scenario that asks for it.
+pub fn preload_history_starts(entries: Vec<(String, Vec<(u64, u64)>)>) {
+    let Ok(mut c) = cache().lock() else {
+        return;
+    };
+    for (key, bits) in entries {
+        let moments: Moments = bits
+            .iter()
+            .map(|&(a, b)| (f64::from_bits(a), f64::from_bits(b)))
+            .collect();
+        let valid = key.len() == 64
+            && key.bytes().all(|b| b.is_ascii_hexdigit())
+            && !moments.is_empty()
+            && moments
+                .iter()
+                .all(|(m, sd)| m.is_finite() && sd.is_finite() && *sd >= 0.0);
+        if valid {
+            c.entry(key).or_insert((moments, false));
+        }
+    }
 }
 
 /// Runs `history` up to the end of `start - 1` and returns the state reached. `ids` are the
@@ -89,24 +157,52 @@ pub(crate) fn from_history(
         ));
     }
     let n_runs = runs.unwrap_or(history.runs).clamp(1, MAX_HISTORY_RUNS);
-    let key = (history.resolved_toml.clone(), n_runs, start);
-    if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(hit);
-    }
+    let key = cache_key(&history.resolved_toml, n_runs, start);
+    let n = ids.len();
+    let expected = n * (N_DOMAINS + 1);
+    let hit = cache().lock().ok().and_then(|mut c| {
+        let entry = c.get_mut(&key).filter(|(m, _)| m.len() == expected)?;
+        entry.1 = true;
+        Some(entry.0.clone())
+    });
+    let moments_of = match hit {
+        Some(m) => m,
+        None => {
+            let m = run_history(&history, n, n_runs, start);
+            if let Ok(mut c) = cache().lock() {
+                c.insert(key, (m.clone(), true));
+            }
+            m
+        }
+    };
+    let targets = (0..n)
+        .flat_map(|p| Domain::ALL.map(|d| Target::InitialCloseness(p, d)))
+        .chain((0..n).map(Target::AnchorMean));
+    let values = targets
+        .zip(moments_of)
+        .map(|(target, (mean, sd))| StartValue { target, mean, sd })
+        .collect();
+    Ok(HistoryStart {
+        values,
+        source: format!(
+            "end of {} in {n_runs} runs of {} (mean and spread over runs)",
+            start - 1,
+            path.display()
+        ),
+    })
+}
+
+/// Runs the history's ensemble to the end of `start - 1` and returns the mean and spread of
+/// each starting value, in the order of `from_history`.
+fn run_history(history: &Scenario, n: usize, n_runs: usize, start: i32) -> Moments {
     let states: Vec<EndState> = (0..n_runs as u64)
         .into_par_iter()
-        .map(|r| run_to(&history, r, start - 1))
+        .map(|r| run_to(history, r, start - 1))
         .collect();
-    let n = ids.len();
-    let mut values = Vec::new();
+    let mut out = Vec::with_capacity(n * (N_DOMAINS + 1));
     for p in 0..n {
         for d in Domain::ALL {
-            let (mean, sd) = moments(states.iter().map(|s| s.closeness[p][d.index()]));
-            values.push(StartValue {
-                target: Target::InitialCloseness(p, d),
-                mean,
-                sd,
-            });
+            out.push(moments(states.iter().map(|s| s.closeness[p][d.index()])));
         }
     }
     for p in 0..n {
@@ -114,25 +210,9 @@ pub(crate) fn from_history(
         // not its anchors: media (the pro-government line above all) pull affinity away from
         // the anchors over the years, and starting from the anchors made the images jump in
         // the first forward year (China's by −0.08 in the baseline).
-        let (mean, sd) = moments(states.iter().map(|s| s.affinity[p]));
-        values.push(StartValue {
-            target: Target::AnchorMean(p),
-            mean,
-            sd,
-        });
+        out.push(moments(states.iter().map(|s| s.affinity[p])));
     }
-    let out = HistoryStart {
-        values,
-        source: format!(
-            "end of {} in {n_runs} runs of {} (mean and spread over runs)",
-            start - 1,
-            path.display()
-        ),
-    };
-    if let Ok(mut c) = cache().lock() {
-        c.insert(key, out.clone());
-    }
-    Ok(out)
+    out
 }
 
 /// One run of the history's ensemble to the end of `last_year`, on the seeds `simulate run`
