@@ -1101,6 +1101,9 @@ pub(super) fn marks<DB: DrawingBackend>(
     }
     lines.sort_by_key(|(y, _, _)| *y);
     let top = yr.end;
+    // Many marks (a scripted history has one or more events every year) would hide the data
+    // behind a fence of lines: they fade as they get dense.
+    let alpha: f64 = if lines.len() > 8 { 0.35 } else { 0.7 };
     // Labels of marks less than four years apart go on successive rows, so they do not overlap.
     let (mut row, mut last) = (0_i32, None::<i32>);
     for (year, kind, label) in &lines {
@@ -1113,10 +1116,15 @@ pub(super) fn marks<DB: DrawingBackend>(
         let pts = [(x, yr.start), (x, top)];
         match kind {
             super::MarkKind::Election => {
-                chart.draw_series(DashedLineSeries::new(pts, 4, 4, MARK.stroke_width(1)))?;
+                chart.draw_series(DashedLineSeries::new(
+                    pts,
+                    4,
+                    4,
+                    MARK.mix(alpha.max(0.6)).stroke_width(1),
+                ))?;
             }
             super::MarkKind::Event => {
-                chart.draw_series(LineSeries::new(pts, MARK.mix(0.8).stroke_width(2)))?;
+                chart.draw_series(LineSeries::new(pts, MARK.mix(alpha).stroke_width(1)))?;
             }
         }
         if labels {
