@@ -1104,6 +1104,9 @@ pub(super) fn marks<DB: DrawingBackend>(
     // Many marks (a scripted history has one or more events every year) would hide the data
     // behind a fence of lines: they fade as they get dense.
     let alpha: f64 = if lines.len() > 8 { 0.35 } else { 0.7 };
+    // Labels of more than a dozen lines would overprint each other on three rows: then the
+    // lines stay unlabelled (the events are listed in events.csv and the report).
+    let labels = labels && lines.len() <= 12;
     // Labels of marks less than four years apart go on successive rows, so they do not overlap.
     let (mut row, mut last) = (0_i32, None::<i32>);
     for (year, kind, label) in &lines {
