@@ -353,6 +353,7 @@ pub fn solve_ties(w: &mut World) {
 /// only the sums of `x`, `1/(x + e)` and the sigmoids over the iterations, not one update
 /// per term per iteration. `tests::ascent_matches_the_term_by_term_gradient` holds it to
 /// the term-by-term evaluation: a term added to `gradient` must be added here too.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn ascend(
     w: &World,
@@ -366,95 +367,171 @@ fn ascend(
     x: &mut [f64],
     drv: &mut [f64],
 ) {
-    let n = x.len();
-    let n_terms = w.schema.len();
-    let g = &w.p.government;
-    let e = g.option_offset;
-    let prev = x.to_vec();
-    let rho: Vec<f64> = (0..n * n)
-        .map(|k| {
-            let (q, r) = (k / n, k % n);
-            if q == r { 0.0 } else { w.p.rivalry_of(q, r, d) }
-        })
-        .collect();
-    // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
-    let c: Vec<f64> = (0..n)
-        .map(|q| v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q])
-        .collect();
-    let l: Vec<f64> = (0..n)
-        .map(|q| -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia))
-        .collect();
-    // (threat, rival, red line, coefficient, substitution share of each power).
-    let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
-        .iter()
-        .filter(|a| a.1 == d)
-        .map(|(h, _, rival, tau, coef, sub)| (*h, *rival, *tau, *coef, sub.as_slice()))
-        .collect();
-    let mut sig = vec![0.0; threats.len()];
-    let mut sum_x = vec![0.0; n];
-    let mut sum_opt = vec![0.0; n];
-    let mut sum_sig = vec![0.0; threats.len()];
-    let mut grad = vec![0.0; n];
-    let iterations = g.ascent_iterations;
-    for _ in 0..iterations {
-        for (j, &(_, rival, tau, _, _)) in threats.iter().enumerate() {
-            sig[j] = 1.0 / (1.0 + (-(x[rival] - tau) / g.threat_smoothing).exp());
-            sum_sig[j] += sig[j];
+    let mut a = Ascent::new(w, d, mu, alpha, v, ex, active, x);
+    for _ in 0..w.p.government.ascent_iterations {
+        a.step(w, sl, drv);
+    }
+    a.finish(w, sl, mu, v, ex, drv);
+    x.copy_from_slice(&a.x);
+}
+
+/// One domain's ascent in progress: its constant coefficients, its closeness and the sums
+/// over the iterations so far that the terms' shares of the move need (see [`ascend`]).
+/// The domains are independent, so `decide` steps them in lockstep: each iteration of one
+/// domain waits on the previous one (a division and a dot product), and four independent
+/// chains keep the processor busy where one leaves it waiting.
+struct Ascent<'a> {
+    d: usize,
+    alpha: f64,
+    prev: Vec<f64>,
+    x: Vec<f64>,
+    rho: Vec<f64>,
+    c: Vec<f64>,
+    l: Vec<f64>,
+    /// (threat, rival, red line, coefficient, substitution share of each power).
+    threats: Vec<(usize, usize, f64, f64, &'a [f64])>,
+    sig: Vec<f64>,
+    sum_x: Vec<f64>,
+    sum_opt: Vec<f64>,
+    sum_sig: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+impl<'a> Ascent<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        w: &World,
+        d: usize,
+        mu: f64,
+        alpha: f64,
+        v: &[[f64; 10]],
+        ex: &[f64],
+        active: &'a [ActiveThreat],
+        x: &[f64],
+    ) -> Ascent<'a> {
+        let n = x.len();
+        let g = &w.p.government;
+        let prev = x.to_vec();
+        let rho: Vec<f64> = (0..n * n)
+            .map(|k| {
+                let (q, r) = (k / n, k % n);
+                if q == r { 0.0 } else { w.p.rivalry_of(q, r, d) }
+            })
+            .collect();
+        // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
+        let c: Vec<f64> = (0..n)
+            .map(|q| {
+                v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q]
+            })
+            .collect();
+        let l: Vec<f64> = (0..n)
+            .map(|q| -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia))
+            .collect();
+        let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
+            .iter()
+            .filter(|a| a.1 == d)
+            .map(|(h, _, rival, tau, coef, sub)| (*h, *rival, *tau, *coef, sub.as_slice()))
+            .collect();
+        let k = threats.len();
+        Ascent {
+            d,
+            alpha,
+            x: prev.clone(),
+            prev,
+            rho,
+            c,
+            l,
+            threats,
+            sig: vec![0.0; k],
+            sum_x: vec![0.0; n],
+            sum_opt: vec![0.0; n],
+            sum_sig: vec![0.0; k],
+            grad: vec![0.0; n],
+        }
+    }
+
+    /// One projected gradient step; the clipping goes into `drv` (`[power][term]`).
+    #[inline(always)]
+    fn step(&mut self, w: &World, sl: &Slots, drv: &mut [f64]) {
+        let g = &w.p.government;
+        let n = self.x.len();
+        let n_terms = w.schema.len();
+        let e = g.option_offset;
+        let x = &mut self.x;
+        for (j, &(_, rival, tau, _, _)) in self.threats.iter().enumerate() {
+            self.sig[j] = 1.0 / (1.0 + (-(x[rival] - tau) / g.threat_smoothing).exp());
+            self.sum_sig[j] += self.sig[j];
         }
         for q in 0..n {
             let xq = x[q];
             let inv = 1.0 / (xq + e);
-            let mut gq = c[q] + l[q] * xq + g.option_value * inv;
-            for (r, xr) in rho[q * n..(q + 1) * n].iter().zip(x.iter()) {
+            let mut gq = self.c[q] + self.l[q] * xq + g.option_value * inv;
+            for (r, xr) in self.rho[q * n..(q + 1) * n].iter().zip(x.iter()) {
                 gq -= r * xr;
             }
-            for (j, &(_, rival, _, coef, sub)) in threats.iter().enumerate() {
+            for (j, &(_, rival, _, coef, sub)) in self.threats.iter().enumerate() {
                 if rival == q {
-                    gq -= coef * sig[j];
+                    gq -= coef * self.sig[j];
                 } else if sub[q] > 0.0 {
-                    gq += sub[q] * coef * sig[j];
+                    gq += sub[q] * coef * self.sig[j];
                 }
             }
-            sum_x[q] += xq;
-            sum_opt[q] += inv;
-            grad[q] = gq;
+            self.sum_x[q] += xq;
+            self.sum_opt[q] += inv;
+            self.grad[q] = gq;
         }
         for q in 0..n {
-            let free = x[q] + alpha * grad[q];
+            let free = x[q] + self.alpha * self.grad[q];
             let bounded = free.clamp(0.0, 1.0);
             drv[q * n_terms + sl.clip] += bounded - free;
             x[q] = bounded;
         }
     }
-    let k = f64::from(iterations);
-    for q in 0..n {
-        let t = &mut drv[q * n_terms..(q + 1) * n_terms];
-        for (i, val) in v[q].iter().enumerate() {
-            let slot = match i {
-                0..=7 => i,
-                8 => sl.promo,
-                _ => sl.sanctions,
-            };
-            t[slot] += alpha * k * val;
-        }
-        if ex[q] > 0.0 {
-            t[sl.sanctions] -= alpha * ex[q] * sum_x[q];
-        }
-        t[sl.ties] += alpha * k * w.ties[q][d];
-        t[sl.autonomy] -= alpha * g.autonomy_cost[q] * sum_x[q];
-        for r in 0..n {
-            if r != q {
-                t[sl.rivalry0 + r] -= alpha * rho[q * n + r] * sum_x[r];
+
+    /// Adds each term's share of the whole move to `drv`, from the sums over the iterations.
+    fn finish(&self, w: &World, sl: &Slots, mu: f64, v: &[[f64; 10]], ex: &[f64], drv: &mut [f64]) {
+        let n = self.x.len();
+        let n_terms = w.schema.len();
+        let g = &w.p.government;
+        let (d, alpha, iterations) = (self.d, self.alpha, g.ascent_iterations);
+        let (prev, rho, sum_x, sum_opt, sum_sig) = (
+            &self.prev,
+            &self.rho,
+            &self.sum_x,
+            &self.sum_opt,
+            &self.sum_sig,
+        );
+        let threats = &self.threats;
+        let k = f64::from(iterations);
+        for q in 0..n {
+            let t = &mut drv[q * n_terms..(q + 1) * n_terms];
+            for (i, val) in v[q].iter().enumerate() {
+                let slot = match i {
+                    0..=7 => i,
+                    8 => sl.promo,
+                    _ => sl.sanctions,
+                };
+                t[slot] += alpha * k * val;
             }
-        }
-        t[sl.opinion] -= alpha * mu * (sum_x[q] - k * w.affinity[q]);
-        t[sl.option] += alpha * g.option_value * sum_opt[q];
-        t[sl.inertia] -= alpha * g.inertia * (sum_x[q] - k * prev[q]);
-        for (j, &(h, rival, _, coef, sub)) in threats.iter().enumerate() {
-            if rival == q {
-                t[sl.threat0 + h] -= alpha * coef * sum_sig[j];
-            } else if sub[q] > 0.0 {
-                t[sl.threat0 + h] += alpha * sub[q] * coef * sum_sig[j];
+            if ex[q] > 0.0 {
+                t[sl.sanctions] -= alpha * ex[q] * sum_x[q];
+            }
+            t[sl.ties] += alpha * k * w.ties[q][d];
+            t[sl.autonomy] -= alpha * g.autonomy_cost[q] * sum_x[q];
+            for r in 0..n {
+                if r != q {
+                    t[sl.rivalry0 + r] -= alpha * rho[q * n + r] * sum_x[r];
+                }
+            }
+            t[sl.opinion] -= alpha * mu * (sum_x[q] - k * w.affinity[q]);
+            t[sl.option] += alpha * g.option_value * sum_opt[q];
+            t[sl.inertia] -= alpha * g.inertia * (sum_x[q] - k * prev[q]);
+            for (j, &(h, rival, _, coef, sub)) in threats.iter().enumerate() {
+                if rival == q {
+                    t[sl.threat0 + h] -= alpha * coef * sum_sig[j];
+                } else if sub[q] > 0.0 {
+                    t[sl.threat0 + h] += alpha * sub[q] * coef * sum_sig[j];
+                }
             }
         }
     }
@@ -470,29 +547,49 @@ pub fn decide(w: &mut World) {
     let noise_sd = g.noise.max(0.0);
     let active = active_threats(w);
 
-    for d in 0..N_DOMAINS {
-        let v = values(w, d);
-        let ex = bust_exposure(w, d);
-        let prev: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
-        let mut x = prev.clone();
-        let mut drv = vec![0.0; n * n_terms];
-        // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
-        let e = g.option_offset;
-        let mut curv = g.inertia + mu + g.option_value / (e * e);
-        let mut worst = 0.0_f64;
-        for (q, exq) in ex.iter().enumerate() {
-            let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
-            worst = worst.max(g.autonomy_cost[q] + row + exq);
-        }
-        curv += worst;
-        for (_, dd, _, _, coef, sub) in &active {
-            if *dd == d {
-                let most = sub.iter().copied().fold(0.0_f64, f64::max);
-                curv += (1.0 + most) * coef / (4.0 * g.threat_smoothing);
+    // Each domain's ascent reads only its own closeness, so the four run in lockstep (see
+    // `Ascent`) and their results are the same as one after the other.
+    let setup: Vec<(Vec<[f64; 10]>, Vec<f64>, f64)> = (0..N_DOMAINS)
+        .map(|d| {
+            let v = values(w, d);
+            let ex = bust_exposure(w, d);
+            // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
+            let e = g.option_offset;
+            let mut curv = g.inertia + mu + g.option_value / (e * e);
+            let mut worst = 0.0_f64;
+            for (q, exq) in ex.iter().enumerate() {
+                let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
+                worst = worst.max(g.autonomy_cost[q] + row + exq);
             }
+            curv += worst;
+            for (_, dd, _, _, coef, sub) in &active {
+                if *dd == d {
+                    let most = sub.iter().copied().fold(0.0_f64, f64::max);
+                    curv += (1.0 + most) * coef / (4.0 * g.threat_smoothing);
+                }
+            }
+            (v, ex, 1.0 / curv.max(1e-9))
+        })
+        .collect();
+    let mut ascents: Vec<Ascent> = setup
+        .iter()
+        .enumerate()
+        .map(|(d, (v, ex, alpha))| {
+            let prev: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
+            Ascent::new(w, d, mu, *alpha, v, ex, &active, &prev)
+        })
+        .collect();
+    let mut drvs = vec![vec![0.0; n * n_terms]; N_DOMAINS];
+    for _ in 0..g.ascent_iterations {
+        for (a, drv) in ascents.iter_mut().zip(drvs.iter_mut()) {
+            a.step(w, &sl, drv);
         }
-        let alpha = 1.0 / curv.max(1e-9);
-        ascend(w, &sl, d, mu, alpha, &v, &ex, &active, &mut x, &mut drv);
+    }
+
+    for (d, (a, mut drv)) in ascents.into_iter().zip(drvs).enumerate() {
+        let (v, ex, alpha) = &setup[d];
+        a.finish(w, &sl, mu, v, ex, &mut drv);
+        let (x, prev) = (&a.x, &a.prev);
         // Report each term relative to its force at the starting rest point.
         let span = alpha * f64::from(g.ascent_iterations);
         for q in 0..n {

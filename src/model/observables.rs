@@ -40,21 +40,22 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 /// Read-out curves of a poll tabulated over affinity: `exp(β (a − 1))` for the choice of the
 /// greatest friend, `exp(β_id (a − 1))` for the respondent's identity in "who helped most"
 /// and `Φ((a − 0.5)/noise)` for a positive view. Linear interpolation on 1025 points errs by
-/// at most `β² / (8 · 1024²)` relative: 1.2e-5 at the default `β = 10`. The three curves are interleaved, each point with its
-/// slope to the next, so one respondent's view of one power is one index and one cache line.
+/// at most `β² / (8 · 1024²)` relative: 1.2e-5 at the default `β = 10`. The three curves are interleaved, 32 bytes a point, so one
+/// respondent's view of one power is one index and two neighbouring points (one cache line
+/// or two adjacent ones); the table (32 KB) stays in the first-level cache with a row of
+/// affinities, where a table that also stored each interval's slope would not (64 KB).
 #[derive(Debug)]
 pub struct Readouts {
     key: (u64, u64, u64),
-    /// Per interval `i`: friend, identity and positive read-outs at `i / TABLE`, then their
-    /// increases to `(i + 1) / TABLE`.
-    points: Box<[Point; TABLE]>,
+    /// Per point `i` of `0..=TABLE`: friend, identity and positive read-outs at `i / TABLE`.
+    points: Box<[Point; TABLE + 1]>,
 }
 
-/// One interval of the read-out tables: `[friend, identity, positive, 0, Δfriend,
-/// Δidentity, Δpositive, 0]`, 64 bytes, aligned to a cache line.
+/// One point of the read-out tables: `[friend, identity, positive, 0]`, 32 bytes, aligned
+/// so that a point never straddles two cache lines.
 #[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Point([f64; 8]);
+#[repr(C, align(32))]
+struct Point([f64; 4]);
 
 impl Readouts {
     fn new(key: (u64, u64, u64)) -> Readouts {
@@ -77,18 +78,9 @@ impl Readouts {
                 0.0
             }
         });
-        let mut points = Box::new([Point([0.0; 8]); TABLE]);
+        let mut points = Box::new([Point([0.0; 4]); TABLE + 1]);
         for (i, p) in points.iter_mut().enumerate() {
-            *p = Point([
-                friend[i],
-                ident[i],
-                positive[i],
-                0.0,
-                friend[i + 1] - friend[i],
-                ident[i + 1] - ident[i],
-                positive[i + 1] - positive[i],
-                0.0,
-            ]);
+            *p = Point([friend[i], ident[i], positive[i], 0.0]);
         }
         Readouts { key, points }
     }
@@ -106,8 +98,12 @@ impl Readouts {
         let k = ((u - 0.5) + ROUND).to_bits() & 0xFFFF_FFFF;
         let i = (k as usize).min(TABLE - 1);
         let f = u - i as f64;
-        let p = &self.points[i].0;
-        [p[0] + f * p[4], p[1] + f * p[5], p[2] + f * p[6]]
+        let (p, q) = (&self.points[i].0, &self.points[i + 1].0);
+        [
+            p[0] + f * (q[0] - p[0]),
+            p[1] + f * (q[1] - p[1]),
+            p[2] + f * (q[2] - p[2]),
+        ]
     }
 }
 
@@ -143,64 +139,118 @@ struct PollInput<'a> {
     respondents: usize,
 }
 
+/// Respondents read out together: the block's per-respondent values fit in the first-level
+/// cache (about 12 KB with four powers), and each pass over the block has few live values,
+/// so its iterations are independent and vectorise.
+const BLOCK: usize = 64;
+
 /// The poll's sample: `respondents` citizens drawn uniformly with replacement, each read out
 /// once. One 64-bit number per respondent: the high half of its product with the population
 /// size is the citizen (bias below n / 2^64), the low half the uniform of the logit choice
 /// (given the citizen it is uniform on a grid of spacing n / 2^64, finer than the 2^-53 of a
 /// double, so the two are independent to the resolution of the draw). `N` is the number of
 /// powers, a constant so that every per-power value stays in registers.
+///
+/// The respondents are read in blocks of [`BLOCK`], in passes: the citizens and their
+/// uniforms; each power's read-outs; each respondent's answers; then the block's sums in a
+/// fixed order (eight-lane sums), added to the year's totals block by block. The order of
+/// every sum is fixed, so the result does not depend on the machine or the thread count.
 fn sample_poll<const N: usize>(input: &PollInput, rng: &mut super::rng::Rng) -> PollSums<N> {
-    let rows: [&[f64]; N] = std::array::from_fn(|q| input.rows[q]);
-    let aid_weight: [[f64; 2]; N] = std::array::from_fn(|q| input.aid_weight[q]);
-    let member_row = rows[input.member_power];
+    let member_row = input.rows[input.member_power];
     let size = member_row.len();
+    // Every row is the population's length (Params::new keeps at least one citizen): the
+    // citizen's index below is clamped to it, which lets the reads go unchecked by the
+    // compiler's own proof.
+    let rows: [&[f64]; N] = std::array::from_fn(|q| &input.rows[q][..size]);
+    let aid_weight: [[f64; 2]; N] = std::array::from_fn(|q| input.aid_weight[q]);
     let tables = input.tables;
-    let mut friend = [0u32; 9];
-    let mut helped = [0.0; N];
-    let mut helped_none = 0.0;
-    let mut positive = [0.0; N];
-    let mut member = 0u32;
-    let mut draws = vec![0u64; input.respondents];
-    rng.fill(&mut draws[..]);
-    for &draw in &draws {
-        let x = u128::from(draw) * size as u128;
-        let i = (x >> 64) as usize;
-        let channel = usize::from(i >= input.n_pro);
-        let mut aw = [0.0; N];
-        let mut wf = [0.0; N];
-        let mut aid_total = input.aid_nobody;
-        let mut total = input.outside;
-        for q in 0..N {
-            let [f, identity, p] = tables.read(rows[q][i]);
-            aw[q] = aid_weight[q][channel] * identity;
-            aid_total += aw[q];
-            wf[q] = f;
-            total += f;
-            positive[q] += p;
+    let mut totals = PollSums::<N> {
+        friend: [0; N],
+        friend_none: 0,
+        helped: [0.0; N],
+        helped_none: 0.0,
+        positive: [0.0; N],
+        member: 0,
+    };
+    let mut draws = [0u64; BLOCK];
+    let mut citizen = [0usize; BLOCK];
+    let mut uniform = [0.0f64; BLOCK];
+    let mut pro = [false; BLOCK];
+    let mut friend_w = [[0.0f64; BLOCK]; N];
+    let mut identity_w = [[0.0f64; BLOCK]; N];
+    let mut positive_w = [[0.0f64; BLOCK]; N];
+    let mut helped_w = [[0.0f64; BLOCK]; N];
+    let mut helped_none = [0.0f64; BLOCK];
+    let mut choice = [0u8; BLOCK];
+    let mut left = input.respondents;
+    while left > 0 {
+        let len = left.min(BLOCK);
+        left -= len;
+        // The stream is read in order, block after block: the same numbers as one fill.
+        rng.fill(&mut draws[..len]);
+        for b in 0..len {
+            let x = u128::from(draws[b]) * size as u128;
+            let i = ((x >> 64) as usize).min(size - 1);
+            citizen[b] = i;
+            pro[b] = i < input.n_pro;
+            uniform[b] = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
         }
-        let inv = 1.0 / aid_total;
-        // The first answer whose cumulative weight exceeds the uniform, counted without
-        // branches: "none" (index N) when no power's does.
-        let u = ((x as u64) >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
-        let mut acc = 0.0;
-        let mut choice = 0;
         for q in 0..N {
-            helped[q] += aw[q] * inv;
-            acc += wf[q];
-            choice += usize::from(acc <= u);
+            let row = rows[q];
+            for b in 0..len {
+                let [f, identity, p] = tables.read(row[citizen[b]]);
+                friend_w[q][b] = f;
+                identity_w[q][b] = identity;
+                positive_w[q][b] = p;
+            }
         }
-        helped_none += input.aid_nobody * inv;
-        friend[choice.min(8)] += 1;
-        member += u32::from(member_row[i] > input.threshold);
+        for b in 0..len {
+            let mut aid_total = input.aid_nobody;
+            let mut total = input.outside;
+            let mut aw = [0.0; N];
+            for q in 0..N {
+                let weight = if pro[b] {
+                    aid_weight[q][0]
+                } else {
+                    aid_weight[q][1]
+                };
+                aw[q] = weight * identity_w[q][b];
+                aid_total += aw[q];
+                total += friend_w[q][b];
+            }
+            let inv = 1.0 / aid_total;
+            for q in 0..N {
+                helped_w[q][b] = aw[q] * inv;
+            }
+            helped_none[b] = input.aid_nobody * inv;
+            // The first answer whose cumulative weight exceeds the uniform, counted without
+            // branches: "none" (index N) when no power's does.
+            let u = uniform[b] * total;
+            let mut acc = 0.0;
+            let mut c = 0u8;
+            for w in &friend_w {
+                acc += w[b];
+                c += u8::from(acc <= u);
+            }
+            choice[b] = c;
+        }
+        for q in 0..N {
+            totals.friend[q] += count(&choice[..len], q as u8);
+            totals.helped[q] += super::citizens::lane_sum(&helped_w[q][..len]);
+            totals.positive[q] += super::citizens::lane_sum(&positive_w[q][..len]);
+        }
+        totals.friend_none += count(&choice[..len], N as u8);
+        totals.helped_none += super::citizens::lane_sum(&helped_none[..len]);
+        for &i in &citizen[..len] {
+            totals.member += u32::from(member_row[i] > input.threshold);
+        }
     }
-    PollSums {
-        friend: std::array::from_fn(|q| friend[q]),
-        friend_none: friend[N],
-        helped,
-        helped_none,
-        positive,
-        member,
-    }
+    totals
+}
+
+/// How many of `choices` are `k`.
+fn count(choices: &[u8], k: u8) -> u32 {
+    choices.iter().map(|&c| u32::from(c == k)).sum()
 }
 
 /// The poll's shares: `friend` and `helped` with "none" last, `positive`, and membership.
