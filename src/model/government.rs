@@ -372,7 +372,7 @@ fn ascend(
         a.step(w, sl, drv);
     }
     a.finish(w, sl, mu, v, ex, drv);
-    x.copy_from_slice(&a.x);
+    x.copy_from_slice(&a.x[..a.n]);
 }
 
 /// One domain's ascent in progress: its constant coefficients, its closeness and the sums
@@ -382,19 +382,22 @@ fn ascend(
 /// chains keep the processor busy where one leaves it waiting.
 struct Ascent<'a> {
     d: usize,
+    n: usize,
     alpha: f64,
-    prev: Vec<f64>,
-    x: Vec<f64>,
-    rho: Vec<f64>,
-    c: Vec<f64>,
-    l: Vec<f64>,
+    // Fixed arrays for at most 8 powers (Params::new): a year's four ascents allocate only
+    // for threats in force.
+    prev: [f64; 8],
+    x: [f64; 8],
+    rho: [f64; 64],
+    c: [f64; 8],
+    l: [f64; 8],
     /// (threat, rival, red line, coefficient, substitution share of each power).
     threats: Vec<(usize, usize, f64, f64, &'a [f64])>,
     sig: Vec<f64>,
-    sum_x: Vec<f64>,
-    sum_opt: Vec<f64>,
+    sum_x: [f64; 8],
+    sum_opt: [f64; 8],
     sum_sig: Vec<f64>,
-    grad: Vec<f64>,
+    grad: [f64; 8],
 }
 
 impl<'a> Ascent<'a> {
@@ -411,22 +414,21 @@ impl<'a> Ascent<'a> {
     ) -> Ascent<'a> {
         let n = x.len();
         let g = &w.p.government;
-        let prev = x.to_vec();
-        let rho: Vec<f64> = (0..n * n)
-            .map(|k| {
-                let (q, r) = (k / n, k % n);
-                if q == r { 0.0 } else { w.p.rivalry_of(q, r, d) }
-            })
-            .collect();
-        // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
-        let c: Vec<f64> = (0..n)
-            .map(|q| {
-                v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q]
-            })
-            .collect();
-        let l: Vec<f64> = (0..n)
-            .map(|q| -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia))
-            .collect();
+        let mut prev = [0.0; 8];
+        prev[..n].copy_from_slice(x);
+        let mut rho = [0.0; 64];
+        let (mut c, mut l) = ([0.0; 8], [0.0; 8]);
+        for q in 0..n {
+            for r in 0..n {
+                if q != r {
+                    rho[q * n + r] = w.p.rivalry_of(q, r, d);
+                }
+            }
+            // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
+            c[q] =
+                v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q];
+            l[q] = -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia);
+        }
         let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
             .iter()
             .filter(|a| a.1 == d)
@@ -435,18 +437,19 @@ impl<'a> Ascent<'a> {
         let k = threats.len();
         Ascent {
             d,
+            n,
             alpha,
-            x: prev.clone(),
+            x: prev,
             prev,
             rho,
             c,
             l,
             threats,
             sig: vec![0.0; k],
-            sum_x: vec![0.0; n],
-            sum_opt: vec![0.0; n],
+            sum_x: [0.0; 8],
+            sum_opt: [0.0; 8],
             sum_sig: vec![0.0; k],
-            grad: vec![0.0; n],
+            grad: [0.0; 8],
         }
     }
 
@@ -454,7 +457,7 @@ impl<'a> Ascent<'a> {
     #[inline(always)]
     fn step(&mut self, w: &World, sl: &Slots, drv: &mut [f64]) {
         let g = &w.p.government;
-        let n = self.x.len();
+        let n = self.n;
         let n_terms = w.schema.len();
         let e = g.option_offset;
         let x = &mut self.x;
@@ -490,7 +493,7 @@ impl<'a> Ascent<'a> {
 
     /// Adds each term's share of the whole move to `drv`, from the sums over the iterations.
     fn finish(&self, w: &World, sl: &Slots, mu: f64, v: &[[f64; 10]], ex: &[f64], drv: &mut [f64]) {
-        let n = self.x.len();
+        let n = self.n;
         let n_terms = w.schema.len();
         let g = &w.p.government;
         let (d, alpha, iterations) = (self.d, self.alpha, g.ascent_iterations);
