@@ -64,17 +64,24 @@ pub fn is_election(w: &World) -> bool {
 /// Value of closeness to each power in domain `d`, split by term: one entry per instrument
 /// kind, then promotion, then sanctions (docs/model.md §5.1, §5.3).
 pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
+    let mut v = vec![[0.0; 10]; w.p.powers.len()];
+    values_into(w, d, &mut v);
+    v
+}
+
+/// [`values`] written into `v` (one row per power, zeroed by the caller).
+fn values_into(w: &World, d: usize, v: &mut [[f64; 10]]) {
     let n = w.p.powers.len();
     let g = &w.p.government;
-    let mut v = vec![[0.0; 10]; n];
     // Domestic promotion follows the electoral calendar (§5.5).
     let promotion = g.promotion * (1.0 + g.promotion_cycle * election_weight(w));
     let sov = Kind::SovereigntySupport.index();
     // Effective sovereignty support per power: the intensity, discounted by the belief in the
     // patron's reliability.
-    let support: Vec<f64> = (0..n)
-        .map(|q| w.inst[q][sov].clamp(0.0, 1.0) * reliability(w, q))
-        .collect();
+    let mut support = [0.0; 8];
+    for (q, s) in support.iter_mut().enumerate().take(n) {
+        *s = w.inst[q][sov].clamp(0.0, 1.0) * reliability(w, q);
+    }
     for (q, vq) in v.iter_mut().enumerate() {
         let inst = &w.inst[q];
         let rel = reliability(w, q);
@@ -130,7 +137,6 @@ pub fn values(w: &World, d: usize) -> Vec<[f64; 10]> {
             }
         }
     }
-    v
 }
 
 /// The state's belief in the reliability of power `q` as a patron (1 when not learned).
@@ -151,6 +157,12 @@ pub fn compensation(w: &World, r: usize, severity: f64, damage: f64) -> f64 {
 /// Returns the curvature `Σ c_r S` of that cost for each power.
 pub fn bust_exposure(w: &World, d: usize) -> Vec<f64> {
     let mut e = vec![0.0; w.p.powers.len()];
+    bust_exposure_into(w, d, &mut e);
+    e
+}
+
+/// [`bust_exposure`] written into `e` (one per power, zeroed by the caller).
+fn bust_exposure_into(w: &World, d: usize, e: &mut [f64]) {
     for (t, s) in w.p.threats.iter().zip(&w.threats) {
         if s.stage != Stage::Imposed || t.lands_in.index() != d {
             continue;
@@ -165,7 +177,6 @@ pub fn bust_exposure(w: &World, d: usize) -> Vec<f64> {
             }
         }
     }
-    e
 }
 
 /// Positions of the driver terms in the schema, looked up once per year.
@@ -546,21 +557,23 @@ pub fn decide(w: &mut World) {
     let mu = opinion_weight(w);
     let sl = Slots::of(w);
     let n_terms = w.schema.len();
-    let g = w.p.government.clone();
+    let g = &w.p.government;
     let noise_sd = g.noise.max(0.0);
     let active = active_threats(w);
 
     // Each domain's ascent reads only its own closeness, so the four run in lockstep (see
     // `Ascent`) and their results are the same as one after the other.
-    let setup: Vec<(Vec<[f64; 10]>, Vec<f64>, f64)> = (0..N_DOMAINS)
+    // Fixed arrays for at most 8 powers (Params::new), used through their first `n` rows.
+    let setup: Vec<([[f64; 10]; 8], [f64; 8], f64)> = (0..N_DOMAINS)
         .map(|d| {
-            let v = values(w, d);
-            let ex = bust_exposure(w, d);
+            let (mut v, mut ex) = ([[0.0; 10]; 8], [0.0; 8]);
+            values_into(w, d, &mut v[..n]);
+            bust_exposure_into(w, d, &mut ex[..n]);
             // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
             let e = g.option_offset;
             let mut curv = g.inertia + mu + g.option_value / (e * e);
             let mut worst = 0.0_f64;
-            for (q, exq) in ex.iter().enumerate() {
+            for (q, exq) in ex[..n].iter().enumerate() {
                 let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
                 worst = worst.max(g.autonomy_cost[q] + row + exq);
             }
@@ -578,20 +591,27 @@ pub fn decide(w: &mut World) {
         .iter()
         .enumerate()
         .map(|(d, (v, ex, alpha))| {
-            let prev: Vec<f64> = (0..n).map(|q| w.x[q][d]).collect();
-            Ascent::new(w, d, mu, *alpha, v, ex, &active, &prev)
+            let mut prev = [0.0; 8];
+            for (q, p) in prev.iter_mut().enumerate().take(n) {
+                *p = w.x[q][d];
+            }
+            Ascent::new(w, d, mu, *alpha, &v[..n], &ex[..n], &active, &prev[..n])
         })
         .collect();
-    let mut drvs = vec![vec![0.0; n * n_terms]; N_DOMAINS];
+    let mut drvs = vec![0.0; N_DOMAINS * n * n_terms];
     for _ in 0..g.ascent_iterations {
-        for (a, drv) in ascents.iter_mut().zip(drvs.iter_mut()) {
+        for (a, drv) in ascents.iter_mut().zip(drvs.chunks_mut(n * n_terms)) {
             a.step(w, &sl, drv);
         }
     }
 
-    for (d, (a, mut drv)) in ascents.into_iter().zip(drvs).enumerate() {
+    for (d, (a, drv)) in ascents
+        .into_iter()
+        .zip(drvs.chunks_mut(n * n_terms))
+        .enumerate()
+    {
         let (v, ex, alpha) = &setup[d];
-        a.finish(w, &sl, mu, v, ex, &mut drv);
+        a.finish(w, &sl, mu, &v[..n], &ex[..n], drv);
         let (x, prev) = (&a.x, &a.prev);
         // Report each term relative to its force at the starting rest point.
         let span = alpha * f64::from(g.ascent_iterations);

@@ -488,6 +488,12 @@ pub fn observe(w: &mut World) {
     let mut rng = w.rng.at(Stream::Polls, year, 0);
     // At most 8 powers (Params::new); at least one citizen (Params::new).
     let (friend, helped, positive, member) = match n {
+        _ if w.skip_poll => (
+            vec![f64::NAN; n + 1],
+            vec![f64::NAN; n + 1],
+            vec![f64::NAN; n],
+            f64::NAN,
+        ),
         1 => poll_shares::<1>(&input, &mut rng),
         2 => poll_shares::<2>(&input, &mut rng),
         3 => poll_shares::<3>(&input, &mut rng),

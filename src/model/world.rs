@@ -95,6 +95,10 @@ pub struct World {
     pub rng: Keyed,
     /// Tabulated poll read-outs.
     pub poll_tables: super::observables::PollTables,
+    /// Leave the simulated poll out of the observation phase: set only where nothing reads
+    /// its answers (`run::end_state` when no rule's condition reads a poll or membership
+    /// support). Every draw is keyed, so no other component's numbers change.
+    pub skip_poll: bool,
 }
 
 impl World {
@@ -163,6 +167,7 @@ impl World {
             rec,
             rng: Keyed::new(seed),
             poll_tables: Default::default(),
+            skip_poll: false,
             p,
         };
         match world.p.reference.clone() {
