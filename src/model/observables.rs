@@ -253,28 +253,27 @@ fn count(choices: &[u8], k: u8) -> u32 {
     choices.iter().map(|&c| u32::from(c == k)).sum()
 }
 
-/// The poll's shares: `friend` and `helped` with "none" last, `positive`, and membership.
+/// The poll's shares: `friend` and `helped` with "none" last, `positive`, and membership;
+/// written into last year's vectors of the record.
 type PollShares = (Vec<f64>, Vec<f64>, Vec<f64>, f64);
 
-fn poll_shares<const N: usize>(input: &PollInput, rng: &mut super::rng::Rng) -> PollShares {
+fn poll_shares<const N: usize>(input: &PollInput, rng: &mut super::rng::Rng, out: &mut PollShares) {
     let s = sample_poll::<N>(input, rng);
     let r = input.respondents as f64;
-    let friend = s
-        .friend
-        .iter()
-        .chain([&s.friend_none])
-        .map(|&c| f64::from(c) / r)
-        .collect();
-    let helped = s
-        .helped
-        .iter()
-        .chain([&s.helped_none])
-        .map(|h| h / r)
-        .collect();
-    let positive = s.positive.iter().map(|p| p / r).collect();
-    (friend, helped, positive, f64::from(s.member) / r)
+    let (friend, helped, positive, member) = out;
+    friend.clear();
+    friend.extend(
+        s.friend
+            .iter()
+            .chain([&s.friend_none])
+            .map(|&c| f64::from(c) / r),
+    );
+    helped.clear();
+    helped.extend(s.helped.iter().chain([&s.helped_none]).map(|h| h / r));
+    positive.clear();
+    positive.extend(s.positive.iter().map(|p| p / r));
+    *member = f64::from(s.member) / r;
 }
-
 thread_local! {
     /// The last tables built on this thread: consecutive runs of a study share them.
     static LAST_READOUTS: std::cell::RefCell<Option<std::sync::Arc<Readouts>>> =
@@ -442,7 +441,16 @@ pub fn observe(w: &mut World) {
     let election = is_election(w);
     let year = w.year;
     let cred = w.p.credibility;
-    let aggregate: Vec<f64> = (0..n).map(|q| w.aggregate(q)).collect();
+    let mut aggregate = [0.0; 8];
+    for (q, a) in aggregate.iter_mut().enumerate().take(n) {
+        *a = w.aggregate(q);
+    }
+    let mut shares: PollShares = (
+        std::mem::take(&mut w.rec.poll_friend),
+        std::mem::take(&mut w.rec.poll_helped),
+        std::mem::take(&mut w.rec.poll_positive),
+        0.0,
+    );
     let lw = leeway_memo(w);
     let polls = w.p.polls.clone();
     let tables = w
@@ -465,19 +473,21 @@ pub fn observe(w: &mut World) {
             0.0
         }
     };
-    let aid_weight: Vec<[f64; 2]> = (0..n)
-        .map(|q| {
-            let f = framing(w, q);
-            [0, 1].map(|c| contest(w.help[q] * f[c]))
-        })
-        .collect();
+    let mut aid_weight = [[0.0; 2]; 8];
+    for (q, a) in aid_weight.iter_mut().enumerate().take(n) {
+        let f = framing(w, q);
+        *a = [0, 1].map(|c| contest(w.help[q] * f[c]));
+    }
     let aid_nobody = contest(polls.aid_outside) * (-0.5 * polls.aid_identity).exp();
-    let rows: Vec<&[f64]> = (0..n).map(|q| cit.affinity(q)).collect();
+    let mut rows: [&[f64]; 8] = [&[]; 8];
+    for (q, r) in rows.iter_mut().enumerate().take(n) {
+        *r = cit.affinity(q);
+    }
     let input = PollInput {
         tables: &tables,
-        rows: &rows,
+        rows: &rows[..n],
         n_pro: cit.n_pro,
-        aid_weight: &aid_weight,
+        aid_weight: &aid_weight[..n],
         aid_nobody,
         outside,
         member_power,
@@ -487,22 +497,27 @@ pub fn observe(w: &mut World) {
     // This year's sample: its own stream, the same whatever happened before.
     let mut rng = w.rng.at(Stream::Polls, year, 0);
     // At most 8 powers (Params::new); at least one citizen (Params::new).
-    let (friend, helped, positive, member) = match n {
-        _ if w.skip_poll => (
-            vec![f64::NAN; n + 1],
-            vec![f64::NAN; n + 1],
-            vec![f64::NAN; n],
-            f64::NAN,
-        ),
-        1 => poll_shares::<1>(&input, &mut rng),
-        2 => poll_shares::<2>(&input, &mut rng),
-        3 => poll_shares::<3>(&input, &mut rng),
-        4 => poll_shares::<4>(&input, &mut rng),
-        5 => poll_shares::<5>(&input, &mut rng),
-        6 => poll_shares::<6>(&input, &mut rng),
-        7 => poll_shares::<7>(&input, &mut rng),
-        _ => poll_shares::<8>(&input, &mut rng),
-    };
+    match n {
+        _ if w.skip_poll => {
+            let nan = |v: &mut Vec<f64>, len: usize| {
+                v.clear();
+                v.resize(len, f64::NAN);
+            };
+            nan(&mut shares.0, n + 1);
+            nan(&mut shares.1, n + 1);
+            nan(&mut shares.2, n);
+            shares.3 = f64::NAN;
+        }
+        1 => poll_shares::<1>(&input, &mut rng, &mut shares),
+        2 => poll_shares::<2>(&input, &mut rng, &mut shares),
+        3 => poll_shares::<3>(&input, &mut rng, &mut shares),
+        4 => poll_shares::<4>(&input, &mut rng, &mut shares),
+        5 => poll_shares::<5>(&input, &mut rng, &mut shares),
+        6 => poll_shares::<6>(&input, &mut rng, &mut shares),
+        7 => poll_shares::<7>(&input, &mut rng, &mut shares),
+        _ => poll_shares::<8>(&input, &mut rng, &mut shares),
+    }
+    let (friend, helped, positive, member) = shares;
 
     let alignment = alignment(w);
     let hedging = hedging(w);
@@ -510,7 +525,8 @@ pub fn observe(w: &mut World) {
     let rec = &mut w.rec;
     rec.year = year;
     rec.closeness.clone_from(&w.x);
-    rec.aggregate = aggregate;
+    rec.aggregate.clear();
+    rec.aggregate.extend_from_slice(&aggregate[..n]);
     rec.instruments.clone_from(&w.inst);
     rec.affinity.clone_from(&w.affinity);
     rec.poll_friend = friend;

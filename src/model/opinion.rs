@@ -63,7 +63,7 @@ pub fn update(w: &mut World) {
         let prob = w.p.population.experience_rate * aid;
         w.citizens.draw_experiences(q, prob, 1.0, &w.rng, w.year);
     }
-    let pop = w.p.population.clone();
+    let pop = &w.p.population;
     for q in 0..n {
         let aid = visible_aid(w, q);
         let f = framing(w, q);
