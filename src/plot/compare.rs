@@ -156,16 +156,22 @@ impl Figure for Compare<'_> {
 
 /// Colours of the scenarios of a comparison in the figures that tell them apart by colour:
 /// the first (the reference of every difference) dark grey, then distinct hues.
-const ARM_COLORS: [[u8; 3]; 6] = [
+/// Ten, so that the nine shipped scenarios compared at once each have their own.
+const ARM_COLORS: [[u8; 3]; 10] = [
     [50, 50, 50],
     [31, 119, 180],
     [230, 85, 13],
     [49, 163, 84],
     [117, 107, 177],
     [199, 21, 133],
+    [140, 86, 75],
+    [23, 170, 190],
+    [160, 160, 20],
+    [240, 130, 190],
 ];
 
-/// The colour of the `i`-th scenario of a comparison (past six, the colours repeat).
+/// The colour of the `i`-th scenario of a comparison (past ten, the colours repeat, and the
+/// line's dash pattern still tells them apart).
 pub fn arm_color(i: usize) -> [u8; 3] {
     ARM_COLORS[i % ARM_COLORS.len()]
 }
@@ -423,11 +429,39 @@ fn difference_note(arms: &[Arm], diffs: &[crate::stats::Summary], powers: &[Powe
     if !lines.is_empty() {
         note.push_str("\n\nThe aggregate hides (median\npaired difference; compare_domains.png):");
         for l in lines.iter().take(4) {
-            note.push('\n');
-            note.push_str(l);
+            for part in wrap_note_line(l, NOTE_WIDTH) {
+                note.push('\n');
+                note.push_str(&part);
+            }
         }
     }
     note
+}
+
+/// Characters of a note line that fit in the legend column (its longest fixed line, "Same
+/// random numbers in every", is 27; a scenario's name before a domain move can make a line
+/// of 70, which the column cut off).
+const NOTE_WIDTH: usize = 48;
+
+/// `line` cut at spaces into pieces of at most `width` characters (a longer word stays
+/// whole), the continuations indented by two spaces.
+pub(super) fn wrap_note_line(line: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut cur));
+            cur.push_str("  ");
+        } else if len > 0 && cur != "  " {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// How large a paired difference in a domain must be before the difference figure says the

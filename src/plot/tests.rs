@@ -790,3 +790,28 @@ fn the_difference_figure_names_domain_differences_the_aggregate_hides() {
         }
     }
 }
+
+/// A long note line of the difference figure is cut at spaces into pieces that fit the legend
+/// column, every word kept in order; a short line stays whole.
+#[test]
+fn long_note_lines_wrap_at_spaces() {
+    let line = "eu_credible_accession: Russia, diplomacy: −0.28 by 2040 (all −0.12)";
+    let parts = super::compare::wrap_note_line(line, 48);
+    assert!(parts.len() == 2, "{parts:?}");
+    assert!(parts.iter().all(|p| p.chars().count() <= 48), "{parts:?}");
+    assert!(parts[1].starts_with("  "), "{parts:?}");
+    let joined: Vec<&str> = parts.iter().flat_map(|p| p.split_whitespace()).collect();
+    assert_eq!(joined, line.split(' ').collect::<Vec<_>>());
+    assert_eq!(
+        super::compare::wrap_note_line("short line", 48),
+        vec!["short line"]
+    );
+}
+
+/// The scenarios of a comparison of up to ten get ten different colours.
+#[test]
+fn ten_compared_scenarios_get_ten_colours() {
+    let colours: std::collections::BTreeSet<[u8; 3]> =
+        (0..10).map(super::compare::arm_color).collect();
+    assert_eq!(colours.len(), 10);
+}
