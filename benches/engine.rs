@@ -48,9 +48,14 @@ fn scenario() -> simulate::scenario::Scenario {
 /// A 1,000-run ensemble of the baseline with streaming summary aggregation (all cores).
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn ensemble_1000_runs(bencher: divan::Bencher) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    bench_ensemble(bencher, threads);
+}
+
+/// Times the 1,000-run ensemble of the baseline on `threads` threads.
+fn bench_ensemble(bencher: divan::Bencher, threads: usize) {
     let s = scenario();
     let plan = Plan::ensemble(s.seed, 1000, 0).expect("plan");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     bencher.bench_local(|| {
         let noop = |_: usize| {};
         let exec = Exec {
@@ -67,16 +72,7 @@ fn ensemble_1000_runs(bencher: divan::Bencher) {
 /// on an otherwise idle machine.
 #[divan::bench(args = [1, 2], sample_count = 5, sample_size = 1)]
 fn ensemble_1000_runs_by_threads(bencher: divan::Bencher, threads: usize) {
-    let s = scenario();
-    let plan = Plan::ensemble(s.seed, 1000, 0).expect("plan");
-    bencher.bench_local(|| {
-        let noop = |_: usize| {};
-        let exec = Exec {
-            threads,
-            progress: &noop,
-        };
-        black_box(execute(&s, &plan, &exec, &mut |_| Ok(())).expect("runs"))
-    });
+    bench_ensemble(bencher, threads);
 }
 
 /// The five standard figures of a run, PNG and SVG.

@@ -45,6 +45,16 @@ struct Run {
     ensemble: Ensemble,
 }
 
+/// The ensemble of `scenario` on `plan`, on every core, results only.
+fn ensemble(scenario: &Scenario, plan: &Plan) -> anyhow::Result<Ensemble> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let exec = Exec {
+        threads,
+        progress: &|_| {},
+    };
+    execute(scenario, plan, &exec, &mut |_| Ok(()))
+}
+
 /// Every shipped scenario, run once and shared by the tests.
 fn runs() -> &'static BTreeMap<String, Run> {
     static RUNS_CACHE: OnceLock<BTreeMap<String, Run>> = OnceLock::new();
@@ -52,20 +62,11 @@ fn runs() -> &'static BTreeMap<String, Run> {
         let baseline = load(&scenarios_dir().join("baseline.toml"), &[]).expect("baseline loads");
         // One plan for all: the baseline's master seed, case 0.
         let plan = Plan::ensemble(baseline.seed, RUNS, 0).expect("plan");
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut out = BTreeMap::new();
         for path in shipped() {
             let scenario = load(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let ensemble = execute(
-                &scenario,
-                &plan,
-                &Exec {
-                    threads,
-                    progress: &|_| {},
-                },
-                &mut |_| Ok(()),
-            )
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let ensemble =
+                ensemble(&scenario, &plan).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             out.insert(scenario.name.clone(), Run { scenario, ensemble });
         }
         out
@@ -560,22 +561,12 @@ fn tree_leaves() -> &'static BTreeMap<String, Ensemble> {
         .expect("tree_2027 has branches");
         let reference = reference_of(&trunk, &trunk);
         let plan = Plan::ensemble(run("baseline").scenario.seed, RUNS, 0).expect("plan");
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         tree.leaves()
             .into_iter()
             .map(|leaf| {
                 let s = load(&path, &leaf.overrides).expect("leaf loads");
                 let s = with_reference(s, &reference).expect("reference fits");
-                let e = execute(
-                    &s,
-                    &plan,
-                    &Exec {
-                        threads,
-                        progress: &|_| {},
-                    },
-                    &mut |_| Ok(()),
-                )
-                .unwrap_or_else(|e| panic!("{}: {e}", leaf.id));
+                let e = ensemble(&s, &plan).unwrap_or_else(|e| panic!("{}: {e}", leaf.id));
                 (leaf.id, e)
             })
             .collect()
@@ -649,21 +640,11 @@ fn with_state_line(line: &str, names: &[&str]) -> Vec<f64> {
     }
     let baseline = load(&dir.path().join("baseline.toml"), &[]).expect("baseline loads");
     let plan = Plan::ensemble(baseline.seed, 100, 0).expect("plan");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     names
         .iter()
         .map(|name| {
             let s = load(&dir.path().join(format!("{name}.toml")), &[]).expect("loads");
-            let e = execute(
-                &s,
-                &plan,
-                &Exec {
-                    threads,
-                    progress: &|_| {},
-                },
-                &mut |_| Ok(()),
-            )
-            .expect("runs");
+            let e = ensemble(&s, &plan).expect("runs");
             let series = e
                 .summary
                 .get("closeness", "CN", "security")

@@ -241,19 +241,28 @@ impl Kernel {
 /// Cholesky factor (lower) of a symmetric positive definite matrix; tiny pivots are lifted so
 /// that a nearly singular covariance still gives a usable kernel.
 fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    cholesky_lifted(a).0
+}
+
+/// [`cholesky`] and whether every pivot was positive as it stood (none lifted, none NaN):
+/// `false` says the matrix is not positive definite.
+pub(super) fn cholesky_lifted(a: &[Vec<f64>]) -> (Vec<Vec<f64>>, bool) {
     let d = a.len();
     let mut l = vec![vec![0.0; d]; d];
+    let mut definite = true;
     for i in 0..d {
         for j in 0..=i {
             let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
             if i == j {
-                l[i][i] = (a[i][i] - s).max(1e-300).sqrt();
+                let pivot = a[i][i] - s;
+                definite &= pivot > 1e-300;
+                l[i][i] = pivot.max(1e-300).sqrt();
             } else {
                 l[i][j] = (a[i][j] - s) / l[j][j];
             }
         }
     }
-    l
+    (l, definite)
 }
 
 fn usable(l: f64) -> bool {

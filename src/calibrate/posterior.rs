@@ -190,7 +190,7 @@ impl<'a> PosteriorProblem<'a> {
                 .map(|j| sims.iter().map(|s| s[slots[j]]).collect())
                 .collect();
             let m: Vec<f64> = xs.iter().map(|x| x.iter().sum::<f64>() / r).collect();
-            let mut cov = vec![0.0; k * k];
+            let mut cov = vec![vec![0.0; k]; k];
             for a in 0..k {
                 for b in 0..=a {
                     let c = xs[a]
@@ -200,16 +200,16 @@ impl<'a> PosteriorProblem<'a> {
                         .sum::<f64>()
                         / (r - 1.0)
                         * (1.0 + 1.0 / r);
-                    cov[a * k + b] = c;
-                    cov[b * k + a] = c;
+                    cov[a][b] = c;
+                    cov[b][a] = c;
                 }
-                cov[a * k + a] += sd * sd;
+                cov[a][a] += sd * sd;
             }
             let resid: Vec<f64> = (0..k).map(|j| target.points[j].value - m[j]).collect();
             if m.iter().any(|v| !v.is_finite()) {
                 return refused;
             }
-            let Some((quad, log_det)) = gaussian_terms(&mut cov, &resid, k) else {
+            let Some((quad, log_det)) = gaussian_terms(&cov, &resid) else {
                 return refused;
             };
             ll += -0.5 * power * (quad + k as f64 * std::f64::consts::TAU.ln() + log_det);
@@ -238,39 +238,21 @@ impl<'a> PosteriorProblem<'a> {
     }
 }
 
-/// `(rᵀ Σ⁻¹ r, ln det Σ)` of a symmetric `k × k` covariance (row-major, overwritten by its
-/// Cholesky factor) and a residual; `None` when `Σ` is not positive definite or a number
-/// is not finite.
-fn gaussian_terms(cov: &mut [f64], resid: &[f64], k: usize) -> Option<(f64, f64)> {
-    for j in 0..k {
-        let mut d = cov[j * k + j];
-        for p in 0..j {
-            d -= cov[j * k + p] * cov[j * k + p];
-        }
-        if !(d > 0.0 && d.is_finite()) {
-            return None;
-        }
-        let d = d.sqrt();
-        cov[j * k + j] = d;
-        for i in j + 1..k {
-            let mut v = cov[i * k + j];
-            for p in 0..j {
-                v -= cov[i * k + p] * cov[j * k + p];
-            }
-            cov[i * k + j] = v / d;
-        }
+/// `(rᵀ Σ⁻¹ r, ln det Σ)` of a symmetric covariance and a residual, through the sampler's
+/// Cholesky factor; `None` when `Σ` is not positive definite or a number is not finite.
+fn gaussian_terms(cov: &[Vec<f64>], resid: &[f64]) -> Option<(f64, f64)> {
+    let (l, definite) = abc::cholesky_lifted(cov);
+    if !definite {
+        return None;
     }
     // Forward substitution: L y = r, so rᵀ Σ⁻¹ r = |y|².
-    let mut y = vec![0.0; k];
+    let mut y = vec![0.0; resid.len()];
     let (mut quad, mut log_det) = (0.0, 0.0);
-    for i in 0..k {
-        let mut v = resid[i];
-        for p in 0..i {
-            v -= cov[i * k + p] * y[p];
-        }
-        y[i] = v / cov[i * k + i];
+    for i in 0..resid.len() {
+        let s: f64 = (0..i).map(|p| l[i][p] * y[p]).sum();
+        y[i] = (resid[i] - s) / l[i][i];
         quad += y[i] * y[i];
-        log_det += 2.0 * cov[i * k + i].ln();
+        log_det += 2.0 * l[i][i].ln();
     }
     (quad.is_finite() && log_det.is_finite()).then_some((quad, log_det))
 }
@@ -522,6 +504,21 @@ impl Predictive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Gaussian terms of a 2 × 2 covariance against its closed form: `rᵀ Σ⁻¹ r` with
+    /// `Σ⁻¹ = [[c, −b], [−b, a]] / (ac − b²)` and `ln det Σ = ln(ac − b²)`; a matrix that is
+    /// not positive definite is refused.
+    #[test]
+    fn gaussian_terms_match_the_two_by_two_closed_form() {
+        let (a, b, c) = (0.04, 0.015, 0.09);
+        let r = [0.1, -0.2];
+        let det = a * c - b * b;
+        let quad = (c * r[0] * r[0] - 2.0 * b * r[0] * r[1] + a * r[1] * r[1]) / det;
+        let (q, ld) = gaussian_terms(&[vec![a, b], vec![b, c]], &r).expect("definite");
+        assert!((q - quad).abs() < 1e-12 * quad, "{q} vs {quad}");
+        assert!((ld - det.ln()).abs() < 1e-12, "{ld} vs {}", det.ln());
+        assert!(gaussian_terms(&[vec![a, 0.1], vec![0.1, c]], &r).is_none());
+    }
 
     #[test]
     fn the_variogram_slope_recovers_a_random_walk_under_white_noise() {

@@ -434,24 +434,10 @@ pub fn hedging(w: &World) -> f64 {
         .sum()
 }
 
-/// Phase 7: fills this year's record.
-pub fn observe(w: &mut World) {
+/// This year's simulated poll, written into `shares` (docs/model.md §6).
+fn poll(w: &mut World, shares: &mut PollShares) {
     let n = w.p.powers.len();
-    let mu = opinion_weight(w);
-    let election = is_election(w);
     let year = w.year;
-    let cred = w.p.credibility;
-    let mut aggregate = [0.0; 8];
-    for (q, a) in aggregate.iter_mut().enumerate().take(n) {
-        *a = w.aggregate(q);
-    }
-    let mut shares: PollShares = (
-        std::mem::take(&mut w.rec.poll_friend),
-        std::mem::take(&mut w.rec.poll_helped),
-        std::mem::take(&mut w.rec.poll_positive),
-        0.0,
-    );
-    let lw = leeway_memo(w);
     let polls = w.p.polls.clone();
     let tables = w
         .poll_tables
@@ -498,24 +484,46 @@ pub fn observe(w: &mut World) {
     let mut rng = w.rng.at(Stream::Polls, year, 0);
     // At most 8 powers (Params::new); at least one citizen (Params::new).
     match n {
-        _ if w.skip_poll => {
-            let nan = |v: &mut Vec<f64>, len: usize| {
-                v.clear();
-                v.resize(len, f64::NAN);
-            };
-            nan(&mut shares.0, n + 1);
-            nan(&mut shares.1, n + 1);
-            nan(&mut shares.2, n);
-            shares.3 = f64::NAN;
-        }
-        1 => poll_shares::<1>(&input, &mut rng, &mut shares),
-        2 => poll_shares::<2>(&input, &mut rng, &mut shares),
-        3 => poll_shares::<3>(&input, &mut rng, &mut shares),
-        4 => poll_shares::<4>(&input, &mut rng, &mut shares),
-        5 => poll_shares::<5>(&input, &mut rng, &mut shares),
-        6 => poll_shares::<6>(&input, &mut rng, &mut shares),
-        7 => poll_shares::<7>(&input, &mut rng, &mut shares),
-        _ => poll_shares::<8>(&input, &mut rng, &mut shares),
+        1 => poll_shares::<1>(&input, &mut rng, shares),
+        2 => poll_shares::<2>(&input, &mut rng, shares),
+        3 => poll_shares::<3>(&input, &mut rng, shares),
+        4 => poll_shares::<4>(&input, &mut rng, shares),
+        5 => poll_shares::<5>(&input, &mut rng, shares),
+        6 => poll_shares::<6>(&input, &mut rng, shares),
+        7 => poll_shares::<7>(&input, &mut rng, shares),
+        _ => poll_shares::<8>(&input, &mut rng, shares),
+    }
+}
+
+/// Phase 7: fills this year's record.
+pub fn observe(w: &mut World) {
+    let n = w.p.powers.len();
+    let mu = opinion_weight(w);
+    let election = is_election(w);
+    let year = w.year;
+    let cred = w.p.credibility;
+    let mut aggregate = [0.0; 8];
+    for (q, a) in aggregate.iter_mut().enumerate().take(n) {
+        *a = w.aggregate(q);
+    }
+    let mut shares: PollShares = (
+        std::mem::take(&mut w.rec.poll_friend),
+        std::mem::take(&mut w.rec.poll_helped),
+        std::mem::take(&mut w.rec.poll_positive),
+        0.0,
+    );
+    let lw = leeway_memo(w);
+    if w.skip_poll {
+        let nan = |v: &mut Vec<f64>, len: usize| {
+            v.clear();
+            v.resize(len, f64::NAN);
+        };
+        nan(&mut shares.0, n + 1);
+        nan(&mut shares.1, n + 1);
+        nan(&mut shares.2, n);
+        shares.3 = f64::NAN;
+    } else {
+        poll(w, &mut shares);
     }
     let (friend, helped, positive, member) = shares;
 
