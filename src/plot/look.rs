@@ -765,12 +765,24 @@ fn panel_on<DB: DrawingBackend>(
 
     let body = match t.title {
         Some((title, color)) => {
-            let height = t.scale.panel as i32 + 14;
-            area.draw_text(
-                title,
-                &anchored(bold(t.scale.panel, color), HPos::Left, VPos::Top),
-                (y_area, 6),
-            )?;
+            // A title wider than its panel would run into the next one: it breaks after its
+            // last ": " onto a second line (the part after it, such as the source a band
+            // panel names, is the point of the title), and what still does not fit is cut
+            // with an ellipsis.
+            let style = anchored(bold(t.scale.panel, color), HPos::Left, VPos::Top);
+            let room = i32::try_from(area.dim_in_pixel().0).unwrap_or(i32::MAX) - y_area - 4;
+            let lines: Vec<String> = match title.rsplit_once(": ") {
+                Some((head, tail)) if text_width(area, title, &style)? > room => {
+                    vec![format!("{head}:"), tail.to_string()]
+                }
+                _ => vec![title.to_string()],
+            };
+            let line = t.scale.panel as i32 + 4;
+            for (i, l) in lines.iter().enumerate() {
+                let fitted = fit_text(area, l, &style, room)?;
+                area.draw_text(&fitted, &style, (y_area, 6 + line * i as i32))?;
+            }
+            let height = t.scale.panel as i32 + 14 + line * (lines.len() as i32 - 1);
             area.split_vertically(height).1
         }
         None => area.clone(),

@@ -815,3 +815,52 @@ fn ten_compared_scenarios_get_ten_colours() {
         (0..10).map(super::compare::arm_color).collect();
     assert_eq!(colours.len(), 10);
 }
+
+/// A band panel's title too wide for its panel breaks after its last ": ", so the source that
+/// dominates is on a line of its own instead of running into the next panel; a short title
+/// stays on one line.
+#[test]
+fn long_panel_titles_break_before_the_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let years: Vec<i32> = (2008..=2025).collect();
+    let q: Vec<Quantiles> = (0..years.len())
+        .map(|i| fan(0.5, 0.1, i as f64 / 17.0, 0.0, 1.0))
+        .collect();
+    let long = "closeness EU diplomacy: discrepancy".to_string();
+    let short = "EU: noise".to_string();
+    let panel = |title: &String| BandPanel {
+        title: title.clone(),
+        run: &q,
+        parameter: &q,
+        total: &q,
+    };
+    let panels: Vec<BandPanel> = (0..20)
+        .map(|i| if i == 0 { panel(&long) } else { panel(&short) })
+        .collect();
+    let paths = decomposed(
+        dir.path(),
+        &[Format::Svg],
+        "bands",
+        &years,
+        &panels,
+        &meta(),
+    )
+    .expect("drawn");
+    let svg = fs::read_to_string(&paths[0]).expect("svg");
+    assert!(
+        !svg.contains("closeness EU diplomacy: discrepancy"),
+        "one line"
+    );
+    assert!(
+        svg.contains("\ncloseness EU diplo"),
+        "the head on the first line"
+    );
+    assert!(
+        svg.contains(">\ndiscrepancy\n<"),
+        "the source on a line of its own"
+    );
+    assert!(
+        svg.contains(">\nEU: noise\n<"),
+        "a short title is kept whole"
+    );
+}
