@@ -68,9 +68,11 @@ fn bench_ensemble(bencher: divan::Bencher, threads: usize) {
 
 /// The same 1,000-run ensemble of the baseline on one thread and on two: the engine's
 /// scaling (the summary files are the same bytes whatever the thread count:
-/// `tests/cli.rs`, `results_do_not_depend_on_the_thread_count`). Compare the two medians: two threads should take at most 1/1.85 of one thread's time
-/// on an otherwise idle machine.
-#[divan::bench(args = [1, 2], sample_count = 5, sample_size = 1)]
+/// `tests/cli.rs`, `results_do_not_depend_on_the_thread_count`). Compare the two medians:
+/// two threads should take at most 1/1.85 of one thread's time on an otherwise idle machine.
+/// (Two one-thread processes side by side each run about 5% slower than one alone on the
+/// 2-core machine of docs/performance.md, so 1.90 is the most two threads can give there.)
+#[divan::bench(args = [1, 2], sample_count = 9, sample_size = 1)]
 fn ensemble_1000_runs_by_threads(bencher: divan::Bencher, threads: usize) {
     bench_ensemble(bencher, threads);
 }

@@ -93,6 +93,53 @@ pub fn summarize(values: &mut [f64]) -> Quantiles {
     }
 }
 
+/// The five quantiles of [`summarize`] without sorting: each needed order statistic is
+/// selected in place (`select_nth_unstable`, linear time), so the values come out the same
+/// bits as from a sorted copy while the slice is left only partly ordered. The mean is NaN
+/// (callers that need it keep an exact sum of their own).
+pub fn quantiles_selected(values: &mut [f64]) -> Quantiles {
+    const QS: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+    let n = values.len();
+    if n == 0 {
+        return Quantiles {
+            mean: f64::NAN,
+            p5: f64::NAN,
+            p25: f64::NAN,
+            p50: f64::NAN,
+            p75: f64::NAN,
+            p95: f64::NAN,
+        };
+    }
+    // The ranks each quantile reads (as in `quantile_sorted`), in increasing order.
+    let ranks = QS.map(|q| {
+        let h = (n - 1) as f64 * q;
+        (h, h.floor() as usize, h.ceil() as usize)
+    });
+    let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+    wanted.dedup();
+    let mut at = [0.0; 10];
+    let mut from = 0;
+    for (j, &r) in wanted.iter().enumerate() {
+        if r >= from {
+            let (_, v, _) = values[from..].select_nth_unstable_by(r - from, f64::total_cmp);
+            at[j] = *v;
+            from = r + 1;
+        } else {
+            at[j] = values[r];
+        }
+    }
+    let value = |r: usize| at[wanted.iter().position(|&w| w == r).unwrap_or(0)];
+    let q = ranks.map(|(h, lo, hi)| value(lo) + (h - lo as f64) * (value(hi) - value(lo)));
+    Quantiles {
+        mean: f64::NAN,
+        p5: q[0],
+        p25: q[1],
+        p50: q[2],
+        p75: q[3],
+        p95: q[4],
+    }
+}
+
 /// Weighted mean of a column.
 pub fn weighted_mean(values: &[f64], weights: &[f64]) -> f64 {
     let total: f64 = weights.iter().sum();
@@ -130,6 +177,40 @@ pub fn weighted_quantile(values: &[f64], weights: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selected_quantiles_are_the_sorted_ones_bit_for_bit() {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for n in [1, 2, 3, 7, 20, 101, 1000, 1001] {
+            let v: Vec<f64> = (0..n)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Ties and signed zeros as well as spread values.
+                    if i % 5 == 0 {
+                        0.25
+                    } else if i % 7 == 0 {
+                        -0.0
+                    } else {
+                        (x % 1000) as f64 / 997.0 - 0.3
+                    }
+                })
+                .collect();
+            let sorted = summarize(&mut v.clone());
+            let selected = quantiles_selected(&mut v.clone());
+            for (a, b) in [
+                (sorted.p5, selected.p5),
+                (sorted.p25, selected.p25),
+                (sorted.p50, selected.p50),
+                (sorted.p75, selected.p75),
+                (sorted.p95, selected.p95),
+            ] {
+                assert_eq!(a.to_bits(), b.to_bits(), "n = {n}");
+            }
+        }
+        assert!(quantiles_selected(&mut []).p50.is_nan());
+    }
 
     #[test]
     fn quantiles_of_one_to_five() {

@@ -91,22 +91,25 @@ fn skipped_runs_are_listed_counted_and_left_out() {
 
 #[test]
 fn abort_stops_at_the_first_failed_run_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let out = run(
-        d,
-        "bad",
-        &["--set", "ensemble.on_failure=abort"],
-        Some("9,2"),
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("run 2 (seed "),
-        "the first in plan order: {err}"
-    );
-    assert!(err.contains("on_failure = \"abort\""), "{err}");
-    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "nothing written");
+    // On one thread and on two (where later runs may finish before the failed one).
+    for threads in ["1", "2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let out = run(
+            d,
+            "bad",
+            &["--set", "ensemble.on_failure=abort", "--threads", threads],
+            Some("9,2"),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("run 2 (seed "),
+            "the first in plan order: {err}"
+        );
+        assert!(err.contains("on_failure = \"abort\""), "{err}");
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "nothing written");
+    }
 }
 
 #[test]

@@ -411,7 +411,7 @@ fn run_once(args: &RunArgs) -> anyhow::Result<()> {
     if let Some(kn) = shard {
         crate::shard::write_partial(&out, &s, &acc, &plan, full_runs, kn)?;
     }
-    let ensemble = acc.finish();
+    let ensemble = acc.finish_on(threads);
     let extra = serde_json::json!({
         "simulate_seconds": sim_seconds,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),

@@ -9,7 +9,7 @@
 //! are associative: the same runs give the same bits in any order, on any number of threads
 //! or shards.
 
-use crate::stats::{Quantiles, SeriesKey, Summary, summarize};
+use crate::stats::{Quantiles, SeriesKey, Summary, quantiles_selected};
 
 /// Largest ensemble summarised with exact quantiles.
 pub const EXACT_LIMIT: usize = 10_000;
@@ -209,32 +209,61 @@ impl Aggregator {
 
     /// The summary of everything added.
     pub fn summary(&self) -> Summary {
+        self.summary_on(1)
+    }
+
+    /// [`Self::summary`] computed on `threads` threads (each series is independent, so the
+    /// result is the same whatever the count).
+    pub fn summary_on(&self, threads: usize) -> Summary {
         let ny = self.years.len();
-        let mut summary = Summary {
+        let series_of = |k: usize| -> Vec<Quantiles> {
+            (0..ny)
+                .map(|y| {
+                    let cell = k * ny + y;
+                    let mut q = match &self.store {
+                        Store::Exact(cells) => quantiles_selected(&mut cells[cell].clone()),
+                        Store::Sketch { counts, ranges } => {
+                            sketch_quantiles(&counts[cell], ranges[cell], self.runs)
+                        }
+                    };
+                    q.mean = if self.runs > 0 {
+                        self.sums[cell].value() / self.runs as f64
+                    } else {
+                        f64::NAN
+                    };
+                    q
+                })
+                .collect()
+        };
+        let n = self.keys.len();
+        let threads = threads.clamp(1, n.max(1));
+        let chunk = n.div_ceil(threads).max(1);
+        let all: Vec<Vec<Quantiles>> = if threads == 1 {
+            (0..n).map(series_of).collect()
+        } else {
+            std::thread::scope(|sc| {
+                let parts: Vec<_> = (0..n)
+                    .step_by(chunk)
+                    .map(|from| {
+                        let series_of = &series_of;
+                        sc.spawn(move || {
+                            (from..(from + chunk).min(n))
+                                .map(series_of)
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
+        };
+        Summary {
             years: self.years.clone(),
             runs: self.runs,
-            series: Default::default(),
-        };
-        for (k, key) in self.keys.iter().enumerate() {
-            let mut qs = Vec::with_capacity(ny);
-            for y in 0..ny {
-                let cell = k * ny + y;
-                let mut q = match &self.store {
-                    Store::Exact(cells) => summarize(&mut cells[cell].clone()),
-                    Store::Sketch { counts, ranges } => {
-                        sketch_quantiles(&counts[cell], ranges[cell], self.runs)
-                    }
-                };
-                q.mean = if self.runs > 0 {
-                    self.sums[cell].value() / self.runs as f64
-                } else {
-                    f64::NAN
-                };
-                qs.push(q);
-            }
-            summary.series.insert(key.clone(), qs);
+            series: self.keys.iter().cloned().zip(all).collect(),
         }
-        summary
     }
 }
 

@@ -26,8 +26,9 @@ use crate::stats::{SeriesKey, Summary};
 use aggregate::Aggregator;
 use breaches::{BreachKey, Breaches};
 use failure::{Failure, Fault};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 /// Most runs a single plan may hold.
 pub const MAX_RUNS: usize = 10_000_000;
@@ -345,13 +346,10 @@ pub struct Exec<'a> {
     pub progress: &'a (dyn Fn(usize) + Sync),
 }
 
-/// Runs per parallel batch and thread; results are folded in plan order after each batch.
-/// A batch's outputs are held until it is folded (about 90 KB a run of the baseline, most of
-/// it the driver terms), so a small batch keeps the memory a study touches small; with
-/// several threads the next batch runs while the last is folded, and a small batch also
-/// keeps short the wait for a batch's last run (32 a thread: two threads 1.84–1.86 times
-/// one in `cargo bench --bench engine ensemble_1000_runs_by_threads`, 1.79 with 256).
-const BATCH: usize = 32;
+/// How many runs a worker may be ahead of the fold, per thread. Finished outputs wait in
+/// memory until every earlier run is folded (about 90 KB a run of the baseline, most of it
+/// the driver terms), so a small window keeps the memory a study touches small.
+const WINDOW: usize = 32;
 
 /// Folds run outputs into an ensemble. Every sum is fixed-point, so the result does not
 /// depend on the order of runs, the thread count, or how a plan was sharded.
@@ -523,9 +521,14 @@ impl Accumulator {
 
     /// The ensemble.
     pub fn finish(&self) -> Ensemble {
+        self.finish_on(1)
+    }
+
+    /// [`Self::finish`], the quantiles computed on `threads` threads (the same result).
+    pub fn finish_on(&self, threads: usize) -> Ensemble {
         let runs = self.agg.runs();
         Ensemble {
-            summary: self.agg.summary(),
+            summary: self.agg.summary_on(threads),
             exact: self.agg.is_exact(),
             drivers: DriverMeans {
                 schema: self.schema.clone(),
@@ -618,79 +621,119 @@ pub fn execute_with_fault(
     sink: &mut dyn FnMut(&RunOutput) -> anyhow::Result<()>,
     fault: Option<&Fault>,
 ) -> anyhow::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(exec.threads.max(1))
-        .build()?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
     let keys = acc.keys.clone();
     let years = acc.years.clone();
-    let spare = std::sync::Mutex::new(Vec::<Buffers>::new());
-    let compute = |batch: &[RunSpec]| -> Vec<(RunOutput, Option<Failure>)> {
-        pool.install(|| {
-            batch
-                .par_iter()
-                .map(|spec| {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let compute = |spec: &RunSpec, buffers: Buffers| -> (RunOutput, Option<Failure>) {
+        let params = member_ref(scenario, Some(plan), spec);
+        let mut out = run_params(&params, spec, buffers);
+        if let Some(f) = fault {
+            f.apply(&mut out, keys.len());
+        }
+        let failed = failure::find(&out, &keys, &years);
+        let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+        (exec.progress)(k);
+        (out, failed)
+    };
+    // Folds one run (in plan order) and hands back its buffers for the next run.
+    let mut fold = |(out, failed): (RunOutput, Option<Failure>)| -> anyhow::Result<Buffers> {
+        match failed {
+            Some(f) if scenario.on_failure == OnFailure::Abort => {
+                return Err(failure::Aborted(f).into());
+            }
+            Some(f) => acc.add_failure(f),
+            None => {
+                acc.add(&out);
+                sink(&out)?;
+            }
+        }
+        Ok(Buffers {
+            values: out.values,
+            drivers: out.drivers,
+        })
+    };
+    if exec.threads <= 1 {
+        let mut buffers = Buffers::default();
+        for spec in &plan.runs {
+            buffers = fold(compute(spec, buffers))?;
+        }
+        return Ok(());
+    }
+    // Several workers take the next run from a shared counter and never wait on each other;
+    // the calling thread folds the finished runs in plan order as they arrive. A worker may
+    // run at most WINDOW runs ahead of the fold, which bounds the outputs held in memory.
+    // (Batches with a barrier after each left a worker idle at every barrier while the other
+    // finished its last run: two threads at 1.83 times one.)
+    let n = plan.runs.len();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let folded = (Mutex::new(0usize), Condvar::new());
+    let spare = Mutex::new(Vec::<Buffers>::new());
+    let window = WINDOW * exec.threads;
+    std::thread::scope(|sc| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, (RunOutput, Option<Failure>))>();
+        for _ in 0..exec.threads {
+            let tx = tx.clone();
+            let (next, stop, folded, spare, compute) = (&next, &stop, &folded, &spare, &compute);
+            sc.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return;
+                    }
+                    {
+                        let (lock, ready) = folded;
+                        let mut f = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= *f + window && !stop.load(Ordering::Relaxed) {
+                            f = ready.wait(f).unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
                     let buffers = spare
                         .lock()
                         .ok()
                         .and_then(|mut s| s.pop())
                         .unwrap_or_default();
-                    let params = member_ref(scenario, Some(plan), spec);
-                    let mut out = run_params(&params, spec, buffers);
-                    if let Some(f) = fault {
-                        f.apply(&mut out, keys.len());
+                    if tx.send((i, compute(&plan.runs[i], buffers))).is_err() {
+                        return;
                     }
-                    let failed = failure::find(&out, &keys, &years);
-                    let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    (exec.progress)(k);
-                    (out, failed)
-                })
-                .collect()
-        })
-    };
-    let mut fold = |outputs: Vec<(RunOutput, Option<Failure>)>| -> anyhow::Result<()> {
-        for (out, failed) in outputs {
-            match failed {
-                Some(f) if scenario.on_failure == OnFailure::Abort => {
-                    return Err(failure::Aborted(f).into());
                 }
-                Some(f) => acc.add_failure(f),
-                None => {
-                    acc.add(&out);
-                    sink(&out)?;
+            });
+        }
+        drop(tx);
+        let halt = |result: anyhow::Result<()>| {
+            stop.store(true, Ordering::Relaxed);
+            let (lock, ready) = &folded;
+            drop(lock.lock());
+            ready.notify_all();
+            result
+        };
+        let mut waiting: BTreeMap<usize, (RunOutput, Option<Failure>)> = BTreeMap::new();
+        let mut head = 0;
+        while head < n {
+            let Ok((i, result)) = rx.recv() else {
+                // A worker panicked; the scope re-raises its panic.
+                return halt(Ok(()));
+            };
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&head) {
+                match fold(result) {
+                    Ok(buffers) => {
+                        if let Ok(mut s) = spare.lock() {
+                            s.push(buffers);
+                        }
+                    }
+                    Err(e) => return halt(Err(e)),
                 }
+                head += 1;
             }
-            if let Ok(mut s) = spare.lock() {
-                s.push(Buffers {
-                    values: out.values,
-                    drivers: out.drivers,
-                });
-            }
+            let (lock, ready) = &folded;
+            *lock.lock().unwrap_or_else(|p| p.into_inner()) = head;
+            ready.notify_all();
         }
         Ok(())
-    };
-    let size = BATCH * exec.threads.max(1);
-    if exec.threads <= 1 {
-        for batch in plan.runs.chunks(size) {
-            fold(compute(batch))?;
-        }
-        return Ok(());
-    }
-    // With several workers the calling thread folds batch k (in plan order, as above) while
-    // the workers run batch k + 1: the fold no longer leaves the workers waiting, which
-    // kept two threads at 1.73 times one.
-    std::thread::scope(|sc| {
-        let mut pending: Option<Vec<(RunOutput, Option<Failure>)>> = None;
-        for batch in plan.runs.chunks(size) {
-            let running = sc.spawn(|| compute(batch));
-            let folded = pending.take().map_or(Ok(()), &mut fold);
-            let outputs = running
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            folded?;
-            pending = Some(outputs);
-        }
-        pending.map_or(Ok(()), fold)
     })
 }
 
@@ -703,7 +746,7 @@ pub fn execute(
 ) -> anyhow::Result<Ensemble> {
     let mut acc = Accumulator::new(&scenario.base, plan.runs.len());
     execute_into(scenario, plan, exec, &mut acc, sink)?;
-    Ok(acc.finish())
+    Ok(acc.finish_on(exec.threads))
 }
 
 #[cfg(test)]
