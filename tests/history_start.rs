@@ -102,6 +102,8 @@ fn the_baseline_uses_the_fitted_read_outs() {
         "government.reliability_learning",
         "government.opacity_premium",
         "government.surveillance_value",
+        "government.accession_obligations",
+        "government.dependence_lever",
         "population.media_line",
         "alignment.cheap_share",
     ] {

@@ -1,4 +1,4 @@
-//! The mechanisms of issue 11 (docs/model.md §10, items 28–34), each against its switch: the
+//! The mechanisms of issue 11 (docs/model.md §10, items 28–37), each against its switch: the
 //! mechanism moves its outcome in the direction the literature and the record say, and
 //! switching it off gives the earlier behaviour. Plus stylised facts 6 and 8 (docs/model.md
 //! §8) on the library API. Every test runs in well under a second per case.
@@ -330,6 +330,123 @@ fn cheap_signals_keep_alignment_above_the_costly_read_out() {
     assert!((a(0.0) - a(1.0)).abs() < 1e-12);
 }
 
+/// Point 2, the obligations of membership: when the perspective becomes credible (0.45 → 0.9),
+/// ties to the EU's rivals get dearer (CFSP alignment: sanctions on Russia, the arms embargo
+/// on China), so closeness to Russia in security and diplomacy falls against the run where
+/// credibility stays; with the obligations off the same rise of credibility costs Russia
+/// less. A loss of credibility works the other way round.
+#[test]
+fn obligations_of_membership_raise_the_price_of_ties_to_the_eus_rivals() {
+    let run_with = |obligations: f64, credibility: Option<f64>| {
+        let mut s = quiet();
+        s.government.accession_obligations = obligations;
+        if let Some(c) = credibility {
+            let start = s.start;
+            let e = set(&s, "accession.credibility", c);
+            event(&mut s, start + 1, vec![e]);
+        }
+        let r = record(&s, 7);
+        let y = r.years.last().expect("years");
+        (
+            y.closeness[RU][SEC],
+            y.closeness[RU][DIP],
+            y.closeness[EU][DIP],
+        )
+    };
+    let (on, on_rise, on_fall) = (
+        run_with(0.5, None),
+        run_with(0.5, Some(0.9)),
+        run_with(0.5, Some(0.2)),
+    );
+    let (off, off_rise) = (run_with(0.0, None), run_with(0.0, Some(0.9)));
+    let drop_on = on_rise.0 - on.0;
+    let drop_off = off_rise.0 - off.0;
+    assert!(
+        drop_on < drop_off - 0.02,
+        "Russia in security after the rise of credibility: {drop_on} with obligations, {drop_off} without"
+    );
+    assert!(
+        on_rise.1 - on.1 < off_rise.1 - off.1 - 0.01,
+        "Russia in diplomacy"
+    );
+    assert!(
+        on_fall.0 > on.0 + 0.01,
+        "a loss of credibility lightens the obligations: {on_fall:?} against {on:?}"
+    );
+    // Without any change of credibility or offer the obligations sit in the rest point.
+    assert!((on.0 - off.0).abs() < 0.02, "{on:?} against {off:?}");
+}
+
+/// Point 1, the West's lever: a believed red line weighs more when the state depends on the
+/// sender's camp for its trade (Hirschman 1945; Farrell & Newman 2019). The same US warning
+/// on Russian arms cuts closeness to Russia in security by more when the EU, the US's partner,
+/// takes 60% of GDP in trade than when it takes 10%; with the lever off the trade does not
+/// matter.
+#[test]
+fn dependence_on_the_senders_camp_weighs_its_threats() {
+    let fall = |lever: f64, eu_trade: f64| {
+        let mut base = arms_sanction(Domain::Security);
+        base.threats[0].resolve = 0.0;
+        base.threats[0].belief = 0.3;
+        base.threats[0].severity = 0.3;
+        base.threats[0].red_line = 0.2;
+        base.government.dependence_lever = lever;
+        base.powers[EU].mix[Kind::Trade.index()] = eu_trade;
+        let mut none = base.clone();
+        none.events.clear();
+        last(&base, RU, SEC) - last(&none, RU, SEC)
+    };
+    let (high, low) = (fall(1.0, 60.0), fall(1.0, 10.0));
+    assert!(
+        high < low - 0.02,
+        "fall of Russia in security: trade 60% {high}, 10% {low}"
+    );
+    let (high_off, low_off) = (fall(0.0, 60.0), fall(0.0, 10.0));
+    assert!(
+        (high_off - low_off).abs() < 0.005,
+        "without the lever: trade 60% {high_off}, 10% {low_off}"
+    );
+    assert!(
+        high < high_off - 0.02,
+        "the lever adds to the threat: {high} against {high_off}"
+    );
+}
+
+/// Point 6, signals that follow the pressure: with cheap declarations read as costly ones
+/// when nothing presses (`cheap_base` 0), the state joins more of the cheap declarations on
+/// Russia when the EU's rivalry with Russia in diplomacy is high (the UN General Assembly
+/// votes of 2022–2023 while refusing sanctions, events.csv); with no signalling effort the
+/// rivalry changes nothing in the read-out.
+#[test]
+fn cheap_signals_rise_with_the_pressure_to_signal() {
+    let alignment = |effort: f64, rivalry: f64| {
+        let mut s = quiet();
+        s.alignment.cheap_share = 0.5;
+        s.alignment.cheap_base = 0.0;
+        s.alignment.signal_effort = effort;
+        s.alignment.kappa1 = 10.0;
+        let params = Params::new(s.clone()).expect("valid");
+        let mut spec = params.spec().clone();
+        spec.set_rivalry(EU, RU, DIP, rivalry);
+        record(&spec, 1).years[0].alignment
+    };
+    let (calm, pressed) = (alignment(2.0, 0.1), alignment(2.0, 1.0));
+    assert!(
+        pressed > calm + 0.02,
+        "alignment: rivalry 1.0 {pressed}, 0.1 {calm}"
+    );
+    let (calm0, pressed0) = (alignment(0.0, 0.1), alignment(0.0, 1.0));
+    assert!(
+        (calm0 - pressed0).abs() < 0.01,
+        "no effort: rivalry 1.0 {pressed0}, 0.1 {calm0}"
+    );
+    // `cheap_base` 0 with no effort reads cheap declarations as costly ones.
+    let mut s = quiet();
+    s.alignment.kappa1 = 10.0;
+    let costly = record(&s, 1).years[0].alignment;
+    assert!((calm0 - costly).abs() < 0.01, "{calm0} against {costly}");
+}
+
 /// Every mechanism off gives the earlier model's records (the switches reach the earlier
 /// behaviour): the only differences left are the items the switches do not touch, so with
 /// every switch off a run equals itself with the new mechanisms' parameters at any value.
@@ -344,6 +461,8 @@ fn switched_off_mechanisms_ignore_their_other_parameters() {
     g.surveillance_value = 0.0;
     g.election_anticipation = 0.0;
     g.promotion_cycle = 0.0;
+    g.accession_obligations = 0.0;
+    g.dependence_lever = 0.0;
     off.population.media_line = 0.0;
     off.alignment.cheap_share = 0.0;
     let mut other = off.clone();

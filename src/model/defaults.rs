@@ -236,6 +236,8 @@ pub fn serbia() -> ParamSpec {
             surveillance_value: 0.5,
             election_anticipation: 0.5,
             promotion_cycle: 1.0,
+            accession_obligations: 0.5,
+            dependence_lever: 1.0,
         },
         accession_power: Some(0),
         credibility: 0.45,
@@ -278,6 +280,8 @@ pub fn serbia() -> ParamSpec {
             kappa1: 8.0,
             other_closeness: 0.1,
             cheap_share: 0.0,
+            cheap_base: 1.0,
+            signal_effort: 0.0,
             agenda: vec![AgendaYear {
                 year: 2024,
                 shares: vec![

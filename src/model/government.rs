@@ -230,13 +230,20 @@ fn is_substitute(w: &World, sender: usize, rival: usize, q: usize, d: usize) -> 
 fn active_threats(w: &World) -> Vec<ActiveThreat> {
     let n = w.p.powers.len();
     let sigma = w.p.government.substitution;
+    let lever = w.p.government.dependence_lever;
     let mut active = Vec::new();
     for (h, (t, st)) in w.p.threats.iter().zip(&w.threats).enumerate() {
-        let coef = match st.stage {
+        let mut coef = match st.stage {
             Stage::Threatened => w.belief[h] * t.severity,
             Stage::Imposed => t.lift * t.severity,
             _ => 0.0,
         };
+        // Economic dependence on the sender's camp is what gives a threat its weight
+        // (Hirschman 1945; Farrell & Newman 2019): the same warning from the state's main
+        // market costs more than one from a minor partner (docs/model.md §5.3).
+        if lever > 0.0 && coef > 0.0 {
+            coef *= 1.0 + lever * w.dependence_on(t.sender);
+        }
         if coef > 0.0 {
             let d = t.domain.index();
             let mut sub = vec![0.0; n];
@@ -289,6 +296,11 @@ fn gradient(
     }
     put(sl.ties, w.ties[q][d]);
     put(sl.autonomy, -g.autonomy_cost[q] * x[q]);
+    // The obligations of membership, credited to the offerer's rivalry term.
+    let (a, ob) = w.obligation(q, d);
+    if ob > 0.0 {
+        put(sl.rivalry0 + a, -ob * x[q]);
+    }
     for (r, xr) in x.iter().enumerate() {
         if r != q {
             put(sl.rivalry0 + r, -w.p.rivalry_of(q, r, d) * xr);
@@ -438,7 +450,7 @@ impl<'a> Ascent<'a> {
             // grad_q = c_q + l_q x_q − Σ_r ρ_qr x_r + ω/(x_q + e) − Σ_h coef_h σ_h(x_q).
             c[q] =
                 v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q];
-            l[q] = -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia);
+            l[q] = -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia + w.obligation(q, d).1);
         }
         let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
             .iter()
@@ -532,6 +544,10 @@ impl<'a> Ascent<'a> {
             }
             t[sl.ties] += alpha * k * w.ties[q][d];
             t[sl.autonomy] -= alpha * g.autonomy_cost[q] * sum_x[q];
+            let (a, ob) = w.obligation(q, d);
+            if ob > 0.0 {
+                t[sl.rivalry0 + a] -= alpha * ob * sum_x[q];
+            }
             for r in 0..n {
                 if r != q {
                     t[sl.rivalry0 + r] -= alpha * rho[q * n + r] * sum_x[r];
@@ -575,6 +591,7 @@ pub fn decide(w: &mut World) {
             let mut worst = 0.0_f64;
             for (q, exq) in ex[..n].iter().enumerate() {
                 let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();
+                let row = row + w.obligation(q, d).1;
                 worst = worst.max(g.autonomy_cost[q] + row + exq);
             }
             curv += worst;

@@ -6,7 +6,7 @@ use super::linalg::min_eigenvalue;
 use super::opinion::framing;
 use super::params::AgendaTarget;
 use super::rng::Stream;
-use super::types::{Domain, N_DOMAINS};
+use super::types::{Domain, Kind, N_DOMAINS};
 use super::world::World;
 use rand::RngExt as _;
 
@@ -396,7 +396,8 @@ pub fn alignment(w: &World) -> f64 {
                     // concerned third countries (docs/model.md §6).
                     AgendaTarget::Power(p) => {
                         let c = al.cheap_share;
-                        share * ((1.0 - c) * read(w.x[*p][dip]) + c * read(al.other_closeness))
+                        let x_p = w.x[*p][dip];
+                        share * ((1.0 - c) * read(x_p) + c * read(cheap_closeness(w, *p)))
                     }
                     AgendaTarget::Other => share * read(al.other_closeness),
                 }
@@ -404,6 +405,31 @@ pub fn alignment(w: &World) -> f64 {
             .sum(),
         None => logistic(al.kappa0 + al.kappa1 * (x_with - al.other_closeness)),
     }
+}
+
+/// The closeness to power `p` a cheap declaration on `p` is read against (docs/model.md §6):
+/// a share `π` of the way from the tie to `p` (a costly declaration) to third countries
+/// (`other_closeness`). `π = min(1, π_0 + χ κ I_acc ρ⁺)`: the state signals more where the
+/// power whose declarations they are presses harder on `p` (its rivalry with `p` in
+/// diplomacy) and more is at stake (the credibility of membership times the offer). Refusing
+/// sanctions while voting for the General Assembly resolutions (2022–2023, events.csv) is
+/// this pattern: cheap signals rise as the costly ones fall (Kuik 2008).
+fn cheap_closeness(w: &World, p: usize) -> f64 {
+    let al = &w.p.alignment;
+    let dip = Domain::Diplomacy.index();
+    let mut pi = al.cheap_base;
+    if al.signal_effort > 0.0 {
+        let offer =
+            w.p.accession_power
+                .map_or(0.0, |a| w.inst[a][Kind::Accession.index()].clamp(0.0, 1.0));
+        let rho = w.p.rivalry_of(al.with, p, dip).max(0.0);
+        pi = (pi + al.signal_effort * w.p.credibility * offer * rho).min(1.0);
+    }
+    if pi == 1.0 {
+        return al.other_closeness;
+    }
+    let x_p = w.x[p][dip];
+    x_p + pi * (al.other_closeness - x_p)
 }
 
 /// Hedging index: in each domain, the normalised entropy of closeness across powers (1 = the

@@ -126,6 +126,16 @@ pub struct GovernmentParams {
     /// Electoral cycle `π_c` of domestic promotion: `ψ_t = ψ (1 + π_c e_t)` with `e_t` the
     /// election weight of the year.
     pub promotion_cycle: f64,
+    /// Obligations `o_a` of membership: the rivalry between the power offering accession and
+    /// each power it rivals grows by the factor `1 + o_a κ I_acc` (credibility times the
+    /// offer's intensity), the price of CFSP alignment (sanctions, arms embargoes) rising as
+    /// membership nears (docs/model.md §5.1); 0: off.
+    pub accession_obligations: f64,
+    /// Lever `η_D` of economic dependence on threats: a threat's expected cost is multiplied
+    /// by `1 + η_D D_s`, with `D_s` the state's trade with the sender and the sender's
+    /// partners in the economy (negative rivalry), as a share of GDP (docs/model.md §5.3);
+    /// 0: off.
+    pub dependence_lever: f64,
 }
 
 /// How a threat comes to be issued.
@@ -269,6 +279,13 @@ pub struct AlignmentParams {
     /// votes): the state joins them as it would a declaration on third countries, whatever its
     /// ties to the target (docs/model.md §6).
     pub cheap_share: f64,
+    /// How far a cheap declaration on a power is read towards third countries without any
+    /// pressure to signal: `π_0` (1: as third countries, item 34; 0: as a costly one).
+    pub cheap_base: f64,
+    /// Signalling effort `χ`: the share `π = min(1, π_0 + χ κ I_acc ρ⁺)` of the way from the
+    /// costly reading to the third-country one grows with the membership at stake and the
+    /// offerer's rivalry with the target in diplomacy (docs/model.md §6); 0: `π = π_0`.
+    pub signal_effort: f64,
     /// Agenda composition by year (sorted by year; the latest year not after `t` applies).
     pub agenda: Vec<AgendaYear>,
 }

@@ -85,6 +85,10 @@ pub enum Target {
     SurveillanceValue,
     ElectionAnticipation,
     PromotionCycle,
+    AccessionObligations,
+    DependenceLever,
+    CheapBase,
+    SignalEffort,
     InitialCloseness(PowerId, Domain),
     Credibility,
     Severity(usize),
@@ -153,6 +157,8 @@ const GOV: &[(&str, Target)] = &[
     ("surveillance_value", Target::SurveillanceValue),
     ("election_anticipation", Target::ElectionAnticipation),
     ("promotion_cycle", Target::PromotionCycle),
+    ("accession_obligations", Target::AccessionObligations),
+    ("dependence_lever", Target::DependenceLever),
 ];
 
 const POP: &[(&str, Target)] = &[
@@ -192,6 +198,8 @@ const ALIGN: &[(&str, Target)] = &[
     ("kappa1", Target::Kappa1),
     ("other_closeness", Target::OtherCloseness),
     ("cheap_share", Target::CheapShare),
+    ("cheap_base", Target::CheapBase),
+    ("signal_effort", Target::SignalEffort),
 ];
 
 const POWER_FIELDS: &[&str] = &[
@@ -569,7 +577,9 @@ impl Target {
                 (0.0, 10.0)
             }
             Target::MediaLine => (0.0, 5.0),
-            Target::CheapShare => (0.0, 1.0),
+            Target::CheapShare | Target::CheapBase => (0.0, 1.0),
+            Target::AccessionObligations | Target::DependenceLever => (0.0, 10.0),
+            Target::SignalEffort => (0.0, 20.0),
             Target::KindDomain(..) | Target::Visibility(_) => (0.0, 1.0),
             Target::Scale(_) => (1e-6, 1e6),
             Target::Adjust(_) => (0.0, 1.0),
@@ -669,6 +679,10 @@ impl Target {
             Target::SurveillanceValue => g.surveillance_value,
             Target::ElectionAnticipation => g.election_anticipation,
             Target::PromotionCycle => g.promotion_cycle,
+            Target::AccessionObligations => g.accession_obligations,
+            Target::DependenceLever => g.dependence_lever,
+            Target::CheapBase => s.alignment.cheap_base,
+            Target::SignalEffort => s.alignment.signal_effort,
             Target::MediaLine => pop.media_line,
             Target::CheapShare => s.alignment.cheap_share,
             Target::KindDomain(k, d) => s.kinds[k.index()].domains[d.index()],
@@ -799,6 +813,10 @@ impl Target {
             Target::SurveillanceValue => &mut g.surveillance_value,
             Target::ElectionAnticipation => &mut g.election_anticipation,
             Target::PromotionCycle => &mut g.promotion_cycle,
+            Target::AccessionObligations => &mut g.accession_obligations,
+            Target::DependenceLever => &mut g.dependence_lever,
+            Target::CheapBase => &mut s.alignment.cheap_base,
+            Target::SignalEffort => &mut s.alignment.signal_effort,
             Target::MediaLine => &mut pop.media_line,
             Target::CheapShare => &mut s.alignment.cheap_share,
             Target::KindDomain(k, d) => &mut s.kinds[k.index()].domains[d.index()],

@@ -5,7 +5,7 @@ use super::params::{ParamSpec, Params};
 use super::record::{DriverSchema, YearRecord};
 use super::rng::{Keyed, Stream, stream};
 use super::target::Target;
-use super::types::{Kind, N_DOMAINS, N_KINDS, Stage};
+use super::types::{Domain, Kind, N_DOMAINS, N_KINDS, Stage};
 use super::vars::VarLayout;
 
 /// Where a threat stands in this run.
@@ -208,6 +208,36 @@ impl World {
             .map(|q| super::powers::response_factor(self, q))
             .collect();
         super::government::solve_ties(self);
+    }
+
+    /// The price of membership's obligations on ties to power `r` in domain `d`: the
+    /// curvature `o_a κ I_acc ρ⁺(a, r, d)` of a cost `½ c x_r²` on closeness to each power the
+    /// offerer `a` rivals (docs/model.md §5.1). Aligning with the offerer's foreign policy (its
+    /// sanctions, its arms embargoes) is part of the offer, so ties to its rivals cost more as
+    /// membership becomes credible, whatever the state's closeness to the offerer. Returns the
+    /// offerer and the curvature (0 for the offerer itself, or with no offer).
+    pub fn obligation(&self, r: usize, d: usize) -> (usize, f64) {
+        let o = self.p.government.accession_obligations;
+        match self.p.accession_power {
+            Some(a) if o > 0.0 && a != r => {
+                let offer = self.inst[a][Kind::Accession.index()].clamp(0.0, 1.0);
+                let rho = self.p.rivalry_of(a, r, d).max(0.0);
+                (a, o * self.p.credibility * offer * rho)
+            }
+            Some(a) => (a, 0.0),
+            None => (0, 0.0),
+        }
+    }
+
+    /// The state's economic dependence on the camp of power `s`: its trade with `s` and with
+    /// `s`'s partners in the economy (negative rivalry), as a share of GDP.
+    pub fn dependence_on(&self, s: usize) -> f64 {
+        let e = Domain::Economy.index();
+        let t = Kind::Trade.index();
+        (0..self.p.powers.len())
+            .filter(|&q| q == s || self.p.rivalry_of(s, q, e) < 0.0)
+            .map(|q| self.inst[q][t].max(0.0) / 100.0)
+            .sum()
     }
 
     /// Aggregate closeness of power `q` (domain-weighted).

@@ -829,7 +829,7 @@ impl Ctx<'_> {
             Target::AutonomyCost,
         )?;
         self.doc.put(&s, "autonomy_cost", ac);
-        let scalars: [(&str, Option<&Raw>, Target); 18] = [
+        let scalars: [(&str, Option<&Raw>, Target); 20] = [
             (
                 "inertia",
                 st.and_then(|s| s.inertia.as_ref()),
@@ -915,6 +915,16 @@ impl Ctx<'_> {
                 "promotion_cycle",
                 st.and_then(|s| s.promotion_cycle.as_ref()),
                 Target::PromotionCycle,
+            ),
+            (
+                "accession_obligations",
+                st.and_then(|s| s.accession_obligations.as_ref()),
+                Target::AccessionObligations,
+            ),
+            (
+                "dependence_lever",
+                st.and_then(|s| s.dependence_lever.as_ref()),
+                Target::DependenceLever,
             ),
         ];
         for (key, raw, target) in scalars {
@@ -1591,12 +1601,22 @@ impl Ctx<'_> {
         }
         let with = self.spec.powers[self.spec.alignment.with].id.clone();
         self.doc.put(&s, "with", string(&with));
-        let scalars: [(&str, Option<&Raw>, Target); 4] = [
+        let scalars: [(&str, Option<&Raw>, Target); 6] = [
             ("kappa0", al.and_then(|a| a.kappa0.as_ref()), Target::Kappa0),
             (
                 "cheap_share",
                 al.and_then(|a| a.cheap_share.as_ref()),
                 Target::CheapShare,
+            ),
+            (
+                "cheap_base",
+                al.and_then(|a| a.cheap_base.as_ref()),
+                Target::CheapBase,
+            ),
+            (
+                "signal_effort",
+                al.and_then(|a| a.signal_effort.as_ref()),
+                Target::SignalEffort,
             ),
             ("kappa1", al.and_then(|a| a.kappa1.as_ref()), Target::Kappa1),
             (

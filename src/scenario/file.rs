@@ -196,6 +196,10 @@ pub(crate) struct StateToml {
     pub election_anticipation: Option<Raw>,
     /// Electoral cycle `π_c` of domestic promotion (0: off).
     pub promotion_cycle: Option<Raw>,
+    /// Obligations `o_a` of membership on the offerer's rivalries (0: off).
+    pub accession_obligations: Option<Raw>,
+    /// Lever `η_D` of economic dependence on the sender's camp on threats (0: off).
+    pub dependence_lever: Option<Raw>,
     /// Gradient-ascent iterations per year (integer, 1 to 10000).
     pub ascent_iterations: Option<Raw>,
     /// Solve structural ties so that the initial closeness is a rest point (boolean).
@@ -432,6 +436,10 @@ pub(crate) struct AlignmentToml {
     pub other_closeness: Option<Raw>,
     /// Share of declarations that are cheap signals (statements, UN votes), 0 to 1.
     pub cheap_share: Option<Raw>,
+    /// Reading `π_0` of cheap declarations on a power without pressure (1: as third countries, 0: as costly ones).
+    pub cheap_base: Option<Raw>,
+    /// Signalling effort `χ` of cheap declarations under pressure (0: off).
+    pub signal_effort: Option<Raw>,
     /// Composition of the agenda from a year on: `2024 = { RU = 0.35, CN = 0.05, other = 0.6 }`;
     /// targets are power ids or `other`; shares are numbers (documented or drawn) summing to 1. Replaces the
     /// default agenda as a whole.
