@@ -5,7 +5,9 @@
 #
 #   docs/ablation.sh            # all variants (about 5 to 11 minutes each on a busy 2-core machine)
 #   ('drift' switches nothing off: it turns on [calibration] drift, the random walk of the
-#   model error after each origin)
+#   model error after each origin; 'obligations_prior' sets the obligations of membership to
+#   their prior's 0.5 instead of the fitted 0.013; 'signals' turns on the signalling rule of
+#   docs/model.md §6 with half the declarations on a power cheap)
 #   docs/ablation.sh on linkage # only the named variants
 #   RUNS_ONLY=1 docs/ablation.sh  # the stylised facts only (seconds), no backtest
 #
@@ -32,13 +34,18 @@ variant() {
     surveillance) printf '[government]\nsurveillance_value = 0\n' ;;
     media_line) printf '[population]\nmedia_line = 0\n' ;;
     cheap) printf '[alignment]\ncheap_share = 0\n' ;;
+    obligations) printf '[government]\naccession_obligations = 0\n' ;;
+    obligations_prior) printf '[government]\naccession_obligations = 0.5\n' ;;
+    dependence) printf '[government]\ndependence_lever = 0\n' ;;
+    dependence_prior) printf '[government]\ndependence_lever = 1\n' ;;
+    signals) printf '[alignment]\ncheap_share = 0.5\ncheap_base = 0\nsignal_effort = 2\n' ;;
     drift) printf '[calibration]\ndrift = true\n' ;;
-    all_off) printf '[government]\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
+    all_off) printf '[government]\naccession_obligations = 0\ndependence_lever = 0\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
 
-ALL=(on drift linkage substitution reliability veto opacity surveillance media_line cheap all_off)
+ALL=(on drift linkage substitution reliability veto opacity surveillance media_line cheap obligations obligations_prior dependence dependence_prior signals all_off)
 if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=("${ALL[@]}"); fi
 
 for v in "${VARIANTS[@]}"; do
@@ -88,8 +95,8 @@ def pooled(v):
 def fmt(x, p=3):
     x = float(x)
     return "–" if x != x else f"{x:.{p}f}"
-print("| switched off | 50% band | 90% band | CRPS | RMSE | model / persistence / trend CRPS (same points) | same, RMSE | CN friend 2017 → 2020 | membership 2018 → 2020 | alignment 2023 | CN security 2020 | p5 leeway 2009–2019 |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| switched off | 50% band | 90% band | CRPS | RMSE | model / persistence / trend CRPS (same points) | same, RMSE | CN friend 2017 → 2020 | membership 2018 → 2020 | alignment 2023 / 2025 | EU − CN 2023 | CN security 2020 | p5 leeway 2009–2019 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     if not os.path.exists(f"{out}/{v}/run/summary.csv"):
         continue
@@ -110,7 +117,8 @@ for v in variants:
         f"{fmt(mp.get('rmse', 'nan'))} / {fmt(pe.get('rmse', 'nan'))} / {fmt(tr.get('rmse', 'nan'))}",
         f"{mean(2017, 'poll_friend', 'CN'):.3f} → {mean(2020, 'poll_friend', 'CN'):.3f}",
         f"{mean(2018, 'membership_support'):.3f} → {mean(2020, 'membership_support'):.3f}",
-        fmt(mean(2023, "alignment")),
+        f"{fmt(mean(2023, 'alignment'))} / {fmt(mean(2025, 'alignment'))}",
+        f"{mean(2023, 'closeness', 'EU') - mean(2023, 'closeness', 'CN'):+.3f}",
         fmt(mean(2020, "closeness", "CN", "security")),
         fmt(leeway),
     ]

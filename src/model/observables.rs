@@ -425,7 +425,7 @@ fn cheap_closeness(w: &World, p: usize) -> f64 {
         let rho = w.p.rivalry_of(al.with, p, dip).max(0.0);
         pi = (pi + al.signal_effort * w.p.credibility * offer * rho).min(1.0);
     }
-    if pi == 1.0 {
+    if pi >= 1.0 {
         return al.other_closeness;
     }
     let x_p = w.x[p][dip];

@@ -306,9 +306,11 @@ impl Figure for Difference<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        // The part that says what the figure shows comes first: a long list of scenarios is
+        // cut at the right edge, and the legend names them all.
         let title = format!(
-            "{}: difference in closeness from {}",
-            self.meta.title, self.arms[0].name
+            "Difference in closeness from {}: {}",
+            self.arms[0].name, self.meta.title
         );
         let body = look::header(root, &title, &self.meta.subtitle)?;
         let items = self.arms[1..]

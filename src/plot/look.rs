@@ -326,14 +326,26 @@ impl Legend {
 
     /// Draws the legend at the top of `area` (a column beside the charts), `top` pixels down.
     pub(super) fn draw<DB: DrawingBackend>(&self, area: &Area<DB>, top: i32) -> DrawResult<DB> {
-        let (w, _) = area.dim_in_pixel();
+        let (w, h) = area.dim_in_pixel();
         let w = i32::try_from(w).unwrap_or(i32::MAX);
-        let rows = self.items.len()
-            + self.key.len()
-            + usize::from(self.heading.is_some())
-            + self.note_lines().count();
+        let bottom = i32::try_from(h).unwrap_or(i32::MAX) - 4;
+        let rows = self.items.len() + self.key.len() + usize::from(self.heading.is_some());
         let rule = if self.key.is_empty() { 0 } else { 14 };
-        let height = LEGEND_ROW * i32::try_from(rows).unwrap_or(0) + rule + 2 * LEGEND_PAD - 6;
+        // Note lines are set closer than the rows (`LEGEND_ROW - 6`). A note that would run
+        // past the bottom of the column is cut at the last line that fits.
+        let row_end = top + LEGEND_PAD + LEGEND_ROW * i32::try_from(rows).unwrap_or(0) + rule;
+        let fitting = self
+            .note_lines()
+            .take_while({
+                let mut y = row_end;
+                move |_| {
+                    y += LEGEND_ROW - 6;
+                    y + LEGEND_PAD - 6 <= bottom
+                }
+            })
+            .count();
+        let notes = i32::try_from(fitting).unwrap_or(0);
+        let height = (row_end - top + (LEGEND_ROW - 6) * notes + LEGEND_PAD - 6).min(bottom - top);
         let (x0, x1) = (4, w - 12);
         area.draw(&Rectangle::new(
             [(x0, top), (x1, top + height)],
@@ -380,7 +392,7 @@ impl Legend {
                 y += LEGEND_ROW;
             }
         }
-        for line in self.note_lines() {
+        for line in self.note_lines().take(fitting) {
             area.draw_text(
                 line,
                 &anchored(text(LEGEND_TEXT - 1.0, MUTED), HPos::Left, VPos::Center),

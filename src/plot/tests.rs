@@ -381,7 +381,7 @@ const STEMS: [(&str, (u32, u32), &str); 13] = [
     (
         "compare_difference",
         (1400, 1000),
-        "Baseline: difference in closeness from Baseline",
+        "Difference in closeness from Baseline: Baseline",
     ),
     (
         "compare_domains",
