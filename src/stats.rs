@@ -20,6 +20,18 @@ pub struct Quantiles {
     pub p95: f64,
 }
 
+impl Quantiles {
+    /// Every figure NaN: a year with no value.
+    pub const NAN: Quantiles = Quantiles {
+        mean: f64::NAN,
+        p5: f64::NAN,
+        p25: f64::NAN,
+        p50: f64::NAN,
+        p75: f64::NAN,
+        p95: f64::NAN,
+    };
+}
+
 /// Identifies one summarised series: a measure, optionally for one power and one domain.
 /// Empty strings stand for "not applicable".
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,32 +113,23 @@ pub fn quantiles_selected(values: &mut [f64]) -> Quantiles {
     const QS: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
     let n = values.len();
     if n == 0 {
-        return Quantiles {
-            mean: f64::NAN,
-            p5: f64::NAN,
-            p25: f64::NAN,
-            p50: f64::NAN,
-            p75: f64::NAN,
-            p95: f64::NAN,
-        };
+        return Quantiles::NAN;
     }
-    // The ranks each quantile reads (as in `quantile_sorted`), in increasing order.
+    // The ranks each quantile reads (as in `quantile_sorted`), strictly increasing once the
+    // repeats are dropped; each is selected from what lies above the one before.
     let ranks = QS.map(|q| {
         let h = (n - 1) as f64 * q;
         (h, h.floor() as usize, h.ceil() as usize)
     });
     let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(_, lo, hi)| [lo, hi]).collect();
+    wanted.sort_unstable();
     wanted.dedup();
     let mut at = [0.0; 10];
     let mut from = 0;
     for (j, &r) in wanted.iter().enumerate() {
-        if r >= from {
-            let (_, v, _) = values[from..].select_nth_unstable_by(r - from, f64::total_cmp);
-            at[j] = *v;
-            from = r + 1;
-        } else {
-            at[j] = values[r];
-        }
+        let (_, v, _) = values[from..].select_nth_unstable_by(r - from, f64::total_cmp);
+        at[j] = *v;
+        from = r + 1;
     }
     let value = |r: usize| at[wanted.iter().position(|&w| w == r).unwrap_or(0)];
     let q = ranks.map(|(h, lo, hi)| value(lo) + (h - lo as f64) * (value(hi) - value(lo)));

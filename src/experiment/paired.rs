@@ -95,14 +95,7 @@ pub fn series(
 pub fn quantiles(values: &mut Vec<f64>) -> Quantiles {
     values.retain(|v| v.is_finite());
     if values.is_empty() {
-        return Quantiles {
-            mean: f64::NAN,
-            p5: f64::NAN,
-            p25: f64::NAN,
-            p50: f64::NAN,
-            p75: f64::NAN,
-            p95: f64::NAN,
-        };
+        return Quantiles::NAN;
     }
     values.sort_by(f64::total_cmp);
     let mean = values.iter().sum::<f64>() / values.len() as f64;

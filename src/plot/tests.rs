@@ -130,14 +130,7 @@ fn summary() -> Summary {
     });
     // A missing year in one series: the line must break, not fall to zero.
     if let Some(q) = s.series.get_mut(&SeriesKey::new("closeness", "US", "")) {
-        q[8] = Quantiles {
-            mean: f64::NAN,
-            p5: f64::NAN,
-            p25: f64::NAN,
-            p50: f64::NAN,
-            p75: f64::NAN,
-            p95: f64::NAN,
-        };
+        q[8] = Quantiles::NAN;
     }
     s
 }
