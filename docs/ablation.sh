@@ -38,14 +38,15 @@ variant() {
     obligations_prior) printf '[government]\naccession_obligations = 0.5\n' ;;
     dependence) printf '[government]\ndependence_lever = 0\n' ;;
     dependence_prior) printf '[government]\ndependence_lever = 1\n' ;;
+    exit) printf '[government]\nexit_cost = 0\n' ;;
     signals) printf '[alignment]\ncheap_share = 0.5\ncheap_base = 0\nsignal_effort = 2\n' ;;
     drift) printf '[calibration]\ndrift = true\n' ;;
-    all_off) printf '[government]\naccession_obligations = 0\ndependence_lever = 0\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
+    all_off) printf '[government]\naccession_obligations = 0\ndependence_lever = 0\nexit_cost = 0\nsubstitution = 0\nreliability_learning = 0\nveto_pooling = 0\nopacity_premium = 0\nsurveillance_value = 0\nelection_anticipation = 0\npromotion_cycle = 0\n[population]\nmedia_line = 0\n[alignment]\ncheap_share = 0\n[threats.us_ru_air_defence]\nlands_in = "security"\n[threats.us_5g]\nlands_in = "technology"\n' ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
 
-ALL=(on drift linkage substitution reliability veto opacity surveillance media_line cheap obligations obligations_prior dependence dependence_prior signals all_off)
+ALL=(on drift linkage substitution reliability veto opacity surveillance media_line cheap obligations obligations_prior dependence dependence_prior exit signals all_off)
 if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=("${ALL[@]}"); fi
 
 for v in "${VARIANTS[@]}"; do

@@ -104,6 +104,7 @@ fn the_baseline_uses_the_fitted_read_outs() {
         "government.surveillance_value",
         "government.accession_obligations",
         "government.dependence_lever",
+        "government.exit_cost",
         "population.media_line",
         "alignment.cheap_share",
     ] {

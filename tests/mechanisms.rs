@@ -1,4 +1,4 @@
-//! The mechanisms of issue 11 (docs/model.md §10, items 28–37), each against its switch: the
+//! The mechanisms of issue 11 (docs/model.md §10, items 28–39), each against its switch: the
 //! mechanism moves its outcome in the direction the literature and the record say, and
 //! switching it off gives the earlier behaviour. Plus stylised facts 6 and 8 (docs/model.md
 //! §8) on the library API. Every test runs in well under a second per case.
@@ -412,6 +412,43 @@ fn dependence_on_the_senders_camp_weighs_its_threats() {
     );
 }
 
+/// Point 1, the market's exit cost: under a rivalry shock in the economy (the West against
+/// China and Russia, as in `rivalry_blocs`) a state a little closer to China keeps more of
+/// its economic tie to the EU, which
+/// takes 60% of GDP in trade, when cutting a large market costs more the further it goes
+/// (Keohane & Nye 1977 on vulnerability; Hirschman 1945); with no exit cost the tie to the
+/// main market falls as far as the tie to a minor one.
+#[test]
+fn the_exit_cost_of_a_large_market_holds_the_economic_tie_under_rivalry() {
+    let tie = |exit: f64| {
+        let mut s = quiet();
+        s.government.exit_cost = exit;
+        // As at the end of the history: a little closer to China than to the EU in the
+        // economy, so the shock pulls the state away from its main market.
+        s.government.initial_closeness[EU][ECO] = 0.5;
+        s.government.initial_closeness[CN][ECO] = 0.6;
+        let start = s.start;
+        let effects = vec![
+            set(&s, "rivalry.EU-CN.economy", 1.5),
+            set(&s, "rivalry.US-CN.economy", 1.5),
+            set(&s, "rivalry.EU-RU.economy", 1.5),
+            set(&s, "rivalry.US-RU.economy", 1.5),
+        ];
+        event(&mut s, start + 1, effects);
+        let r = record(&s, 7);
+        let first = r.years.first().expect("years").closeness[EU][ECO];
+        (first, last(&s, EU, ECO))
+    };
+    let (start0, end0) = tie(0.0);
+    let (start1, end1) = tie(1.0);
+    // The rest point absorbs the level: both start from the same tie.
+    assert!((start0 - start1).abs() < 0.02, "{start0} against {start1}");
+    assert!(
+        end1 > end0 + 0.05,
+        "economic tie to the EU after the shock: exit cost 1 {end1}, none {end0}"
+    );
+}
+
 /// Point 6, signals that follow the pressure: with cheap declarations read as costly ones
 /// when nothing presses (`cheap_base` 0), the state joins more of the cheap declarations on
 /// Russia when the EU's rivalry with Russia in diplomacy is high (the UN General Assembly
@@ -463,6 +500,7 @@ fn switched_off_mechanisms_ignore_their_other_parameters() {
     g.promotion_cycle = 0.0;
     g.accession_obligations = 0.0;
     g.dependence_lever = 0.0;
+    g.exit_cost = 0.0;
     off.population.media_line = 0.0;
     off.alignment.cheap_share = 0.0;
     let mut other = off.clone();

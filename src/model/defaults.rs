@@ -238,6 +238,7 @@ pub fn serbia() -> ParamSpec {
             promotion_cycle: 1.0,
             accession_obligations: 0.5,
             dependence_lever: 1.0,
+            exit_cost: 0.0,
         },
         accession_power: Some(0),
         credibility: 0.45,

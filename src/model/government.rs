@@ -307,7 +307,7 @@ fn gradient(
         }
     }
     put(sl.opinion, -mu * (x[q] - w.affinity[q]));
-    put(sl.option, g.option_value / (x[q] + g.option_offset));
+    put(sl.option, w.option_weight(q, d) / (x[q] + g.option_offset));
     put(sl.inertia, -g.inertia * (x[q] - prev));
     for (h, dd, rival, tau, coef, sub) in active {
         if *dd != d {
@@ -414,6 +414,8 @@ struct Ascent<'a> {
     rho: [f64; 64],
     c: [f64; 8],
     l: [f64; 8],
+    /// The option value's weight per power (`World::option_weight`).
+    omega: [f64; 8],
     /// (threat, rival, red line, coefficient, substitution share of each power).
     threats: Vec<(usize, usize, f64, f64, &'a [f64])>,
     sig: Vec<f64>,
@@ -440,7 +442,7 @@ impl<'a> Ascent<'a> {
         let mut prev = [0.0; 8];
         prev[..n].copy_from_slice(x);
         let mut rho = [0.0; 64];
-        let (mut c, mut l) = ([0.0; 8], [0.0; 8]);
+        let (mut c, mut l, mut omega) = ([0.0; 8], [0.0; 8], [0.0; 8]);
         for q in 0..n {
             for r in 0..n {
                 if q != r {
@@ -451,6 +453,7 @@ impl<'a> Ascent<'a> {
             c[q] =
                 v[q].iter().sum::<f64>() + w.ties[q][d] + mu * w.affinity[q] + g.inertia * prev[q];
             l[q] = -(ex[q].max(0.0) + g.autonomy_cost[q] + mu + g.inertia + w.obligation(q, d).1);
+            omega[q] = w.option_weight(q, d);
         }
         let threats: Vec<(usize, usize, f64, f64, &[f64])> = active
             .iter()
@@ -467,6 +470,7 @@ impl<'a> Ascent<'a> {
             rho,
             c,
             l,
+            omega,
             threats,
             sig: vec![0.0; k],
             sum_x: [0.0; 8],
@@ -491,7 +495,7 @@ impl<'a> Ascent<'a> {
         for q in 0..n {
             let xq = x[q];
             let inv = 1.0 / (xq + e);
-            let mut gq = self.c[q] + self.l[q] * xq + g.option_value * inv;
+            let mut gq = self.c[q] + self.l[q] * xq + self.omega[q] * inv;
             for (r, xr) in self.rho[q * n..(q + 1) * n].iter().zip(x.iter()) {
                 gq -= r * xr;
             }
@@ -554,7 +558,7 @@ impl<'a> Ascent<'a> {
                 }
             }
             t[sl.opinion] -= alpha * mu * (sum_x[q] - k * w.affinity[q]);
-            t[sl.option] += alpha * g.option_value * sum_opt[q];
+            t[sl.option] += alpha * self.omega[q] * sum_opt[q];
             t[sl.inertia] -= alpha * g.inertia * (sum_x[q] - k * prev[q]);
             for (j, &(h, rival, _, coef, sub)) in threats.iter().enumerate() {
                 if rival == q {
@@ -587,7 +591,8 @@ pub fn decide(w: &mut World) {
             bust_exposure_into(w, d, &mut ex[..n]);
             // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
             let e = g.option_offset;
-            let mut curv = g.inertia + mu + g.option_value / (e * e);
+            let omega = (0..n).map(|q| w.option_weight(q, d)).fold(0.0_f64, f64::max);
+            let mut curv = g.inertia + mu + omega / (e * e);
             let mut worst = 0.0_f64;
             for (q, exq) in ex[..n].iter().enumerate() {
                 let row: f64 = (0..n).map(|r| w.p.rivalry_of(q, r, d).abs()).sum();

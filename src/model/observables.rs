@@ -341,7 +341,7 @@ fn leeway_matrices(w: &World) -> Vec<f64> {
             for q in 0..n {
                 m[(d * n + p) * n + q] = if p == q {
                     let xe = w.x_rest[p][d] + g.option_offset;
-                    g.autonomy_cost[p] + mu + g.option_value / (xe * xe)
+                    g.autonomy_cost[p] + mu + w.option_weight(p, d) / (xe * xe)
                 } else {
                     w.p.rivalry_of(p, q, d)
                 };

@@ -136,6 +136,10 @@ pub struct GovernmentParams {
     /// partners in the economy (negative rivalry), as a share of GDP (docs/model.md §5.3);
     /// 0: off.
     pub dependence_lever: f64,
+    /// Exit cost `η_x` of a market: in the economy the option value's weight is
+    /// `ω + η_x T_q`, with `T_q` the trade with power `q` as a share of GDP (docs/model.md
+    /// §5.1); 0: the design's `ω` for every power.
+    pub exit_cost: f64,
 }
 
 /// How a threat comes to be issued.

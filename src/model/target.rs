@@ -87,6 +87,7 @@ pub enum Target {
     PromotionCycle,
     AccessionObligations,
     DependenceLever,
+    ExitCost,
     CheapBase,
     SignalEffort,
     InitialCloseness(PowerId, Domain),
@@ -159,6 +160,7 @@ const GOV: &[(&str, Target)] = &[
     ("promotion_cycle", Target::PromotionCycle),
     ("accession_obligations", Target::AccessionObligations),
     ("dependence_lever", Target::DependenceLever),
+    ("exit_cost", Target::ExitCost),
 ];
 
 const POP: &[(&str, Target)] = &[
@@ -578,7 +580,9 @@ impl Target {
             }
             Target::MediaLine => (0.0, 5.0),
             Target::CheapShare | Target::CheapBase => (0.0, 1.0),
-            Target::AccessionObligations | Target::DependenceLever => (0.0, 10.0),
+            Target::AccessionObligations | Target::DependenceLever | Target::ExitCost => {
+                (0.0, 10.0)
+            }
             Target::SignalEffort => (0.0, 20.0),
             Target::KindDomain(..) | Target::Visibility(_) => (0.0, 1.0),
             Target::Scale(_) => (1e-6, 1e6),
@@ -681,6 +685,7 @@ impl Target {
             Target::PromotionCycle => g.promotion_cycle,
             Target::AccessionObligations => g.accession_obligations,
             Target::DependenceLever => g.dependence_lever,
+            Target::ExitCost => g.exit_cost,
             Target::CheapBase => s.alignment.cheap_base,
             Target::SignalEffort => s.alignment.signal_effort,
             Target::MediaLine => pop.media_line,
@@ -815,6 +820,7 @@ impl Target {
             Target::PromotionCycle => &mut g.promotion_cycle,
             Target::AccessionObligations => &mut g.accession_obligations,
             Target::DependenceLever => &mut g.dependence_lever,
+            Target::ExitCost => &mut g.exit_cost,
             Target::CheapBase => &mut s.alignment.cheap_base,
             Target::SignalEffort => &mut s.alignment.signal_effort,
             Target::MediaLine => &mut pop.media_line,

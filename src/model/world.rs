@@ -229,6 +229,19 @@ impl World {
         }
     }
 
+    /// The weight `ω_q` of the option value of closeness to power `q` in domain `d`: the
+    /// design's `ω`, plus, in the economy, the exit cost `η_x T_q` of the market `q` gives
+    /// (`T_q` its trade, as a share of GDP; docs/model.md §5.1). Cutting the tie to a partner
+    /// that takes a large share of trade costs more the further it goes.
+    pub fn option_weight(&self, q: usize, d: usize) -> f64 {
+        let g = &self.p.government;
+        if d == Domain::Economy.index() && g.exit_cost > 0.0 {
+            g.option_value + g.exit_cost * self.inst[q][Kind::Trade.index()].max(0.0) / 100.0
+        } else {
+            g.option_value
+        }
+    }
+
     /// The state's economic dependence on the camp of power `s`: its trade with `s` and with
     /// `s`'s partners in the economy (negative rivalry), as a share of GDP.
     pub fn dependence_on(&self, s: usize) -> f64 {

@@ -829,7 +829,7 @@ impl Ctx<'_> {
             Target::AutonomyCost,
         )?;
         self.doc.put(&s, "autonomy_cost", ac);
-        let scalars: [(&str, Option<&Raw>, Target); 20] = [
+        let scalars: [(&str, Option<&Raw>, Target); 21] = [
             (
                 "inertia",
                 st.and_then(|s| s.inertia.as_ref()),
@@ -925,6 +925,11 @@ impl Ctx<'_> {
                 "dependence_lever",
                 st.and_then(|s| s.dependence_lever.as_ref()),
                 Target::DependenceLever,
+            ),
+            (
+                "exit_cost",
+                st.and_then(|s| s.exit_cost.as_ref()),
+                Target::ExitCost,
             ),
         ];
         for (key, raw, target) in scalars {

@@ -200,6 +200,8 @@ pub(crate) struct StateToml {
     pub accession_obligations: Option<Raw>,
     /// Lever `η_D` of economic dependence on the sender's camp on threats (0: off).
     pub dependence_lever: Option<Raw>,
+    /// Exit cost `η_x` of a market in the economy's option value (0: off).
+    pub exit_cost: Option<Raw>,
     /// Gradient-ascent iterations per year (integer, 1 to 10000).
     pub ascent_iterations: Option<Raw>,
     /// Solve structural ties so that the initial closeness is a rest point (boolean).
