@@ -591,7 +591,9 @@ pub fn decide(w: &mut World) {
             bust_exposure_into(w, d, &mut ex[..n]);
             // Step size from a Gershgorin bound on the curvature keeps the ascent monotone.
             let e = g.option_offset;
-            let omega = (0..n).map(|q| w.option_weight(q, d)).fold(0.0_f64, f64::max);
+            let omega = (0..n)
+                .map(|q| w.option_weight(q, d))
+                .fold(0.0_f64, f64::max);
             let mut curv = g.inertia + mu + omega / (e * e);
             let mut worst = 0.0_f64;
             for (q, exq) in ex[..n].iter().enumerate() {
